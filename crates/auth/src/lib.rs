@@ -1,0 +1,28 @@
+//! Authentication: verifies the caller's JWT and puts a [`RequestContext`]
+//! (principal, tenant scope, the request's date, the RPC) in the request
+//! extensions of every gRPC call (DESIGN.md §4).
+//!
+//! - [`AuthConfig`] says which tokens are accepted: issuer, audience, claim
+//!   names, and where the verification keys come from ([`KeySource`]).
+//! - [`Verifier`] checks a token and returns its [`Principal`].
+//! - [`AuthLayer`] is the tower layer for `tonic::transport::Server`.
+//! - [`mint_dev_token`] issues HS256 development tokens.
+//!
+//! What a principal may *do* is not decided here: that comes from role
+//! assignments in the roles service.
+//!
+//! [`RequestContext`]: samverkan_core::RequestContext
+//! [`Principal`]: samverkan_core::Principal
+
+mod config;
+mod dev;
+mod error;
+mod jwks;
+mod layer;
+mod verifier;
+
+pub use config::{AuthConfig, KeySource};
+pub use dev::{MintError, mint_dev_token};
+pub use error::{AuthError, SetupError};
+pub use layer::{AuthLayer, AuthService};
+pub use verifier::Verifier;

@@ -1,0 +1,467 @@
+//! Token verification: what is accepted, and each reason for refusal.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use samverkan_auth::{AuthConfig, AuthError, KeySource, SetupError, Verifier, mint_dev_token};
+use serde_json::json;
+
+#[tokio::test]
+async fn valid_rs256_token_passes() {
+    let p = jwks_verifier()
+        .await
+        .verify(&rs256(&claims()))
+        .await
+        .expect("rs256 accepted");
+    assert_eq!(p.subject, "anna.andersson@tranemo.se");
+    assert_eq!(p.tenant.as_str(), "tranemo");
+}
+
+#[tokio::test]
+async fn valid_es256_token_passes() {
+    let p = jwks_verifier()
+        .await
+        .verify(&es256(&claims()))
+        .await
+        .expect("es256 accepted");
+    assert_eq!(p.tenant.as_str(), "tranemo");
+}
+
+#[tokio::test]
+async fn valid_dev_hs256_token_passes() {
+    let token = mint_dev_token(
+        DEV_SECRET,
+        ISS,
+        AUD,
+        "kalle@ulricehamn.se",
+        "ulricehamn",
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    let p = dev_verifier()
+        .await
+        .verify(&token)
+        .await
+        .expect("dev token accepted");
+    assert_eq!(p.subject, "kalle@ulricehamn.se");
+    assert_eq!(p.tenant.as_str(), "ulricehamn");
+}
+
+#[tokio::test]
+async fn dev_token_with_another_secret_is_refused() {
+    let token = mint_dev_token(
+        "another-secret",
+        ISS,
+        AUD,
+        "kalle",
+        "ulricehamn",
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    assert_refused(
+        &dev_verifier().await,
+        &token,
+        AuthError::BadSignature,
+        "token signature invalid",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn empty_token_is_missing_bearer() {
+    let v = jwks_verifier().await;
+    let err = v.verify("  ").await.unwrap_err();
+    assert_eq!(err, AuthError::MissingBearer);
+    assert!(err.to_string().starts_with("missing bearer token"));
+}
+
+#[tokio::test]
+async fn malformed_tokens_are_refused() {
+    let v = jwks_verifier().await;
+    for bad in [
+        "not-a-jwt".to_owned(),
+        "a.b.c".to_owned(),
+        "!!!.@@@.###".to_owned(),
+        "x".repeat(20_000),
+        // Correctly signed, but the payload is no claim set.
+        rs256(&json!("a string, not an object")),
+    ] {
+        assert_refused(&v, &bad, AuthError::Malformed, "token malformed").await;
+    }
+}
+
+#[tokio::test]
+async fn expired_token_is_refused() {
+    let c = claims_with(json!({ "iat": now() - 7200, "nbf": now() - 7200, "exp": now() - 3600 }));
+    assert_refused(
+        &jwks_verifier().await,
+        &rs256(&c),
+        AuthError::Expired,
+        "token expired",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn clock_skew_within_leeway_is_tolerated() {
+    // Expired 10 s ago, not valid for another 10 s: both inside the 30 s leeway.
+    let c = claims_with(json!({ "exp": now() - 10 }));
+    jwks_verifier()
+        .await
+        .verify(&rs256(&c))
+        .await
+        .expect("within leeway");
+    let c = claims_with(json!({ "nbf": now() + 10 }));
+    jwks_verifier()
+        .await
+        .verify(&rs256(&c))
+        .await
+        .expect("within leeway");
+}
+
+#[tokio::test]
+async fn not_yet_valid_token_is_refused() {
+    let c = claims_with(json!({ "nbf": now() + 3600, "exp": now() + 7200 }));
+    assert_refused(
+        &jwks_verifier().await,
+        &rs256(&c),
+        AuthError::NotYetValid,
+        "token not yet valid",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_issuer_is_refused() {
+    let c = claims_with(json!({ "iss": "https://evil.example/" }));
+    assert_refused(
+        &jwks_verifier().await,
+        &rs256(&c),
+        AuthError::WrongIssuer,
+        "token issuer not accepted",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_audience_is_refused() {
+    let c = claims_with(json!({ "aud": ["some-other-api"] }));
+    assert_refused(
+        &jwks_verifier().await,
+        &rs256(&c),
+        AuthError::WrongAudience,
+        "token audience not accepted",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn audience_list_containing_ours_passes() {
+    let c = claims_with(json!({ "aud": ["some-other-api", AUD] }));
+    jwks_verifier()
+        .await
+        .verify(&rs256(&c))
+        .await
+        .expect("aud list with ours");
+}
+
+#[tokio::test]
+async fn missing_exp_iss_or_aud_is_refused() {
+    let v = jwks_verifier().await;
+    for claim in ["exp", "iss", "aud"] {
+        let c = claims_with(json!({ claim: null }));
+        let msg = format!("token lacks the required claim {claim:?}");
+        assert_refused(&v, &rs256(&c), AuthError::MissingClaim(claim.into()), &msg).await;
+    }
+    // jsonwebtoken counts an `exp` that is no number as absent.
+    let c = claims_with(json!({ "exp": "tomorrow" }));
+    let msg = "token lacks the required claim \"exp\"";
+    assert_refused(&v, &rs256(&c), AuthError::MissingClaim("exp".into()), msg).await;
+}
+
+#[tokio::test]
+async fn alg_none_is_refused_with_a_clear_message() {
+    let header = json!({ "alg": "none", "typ": "JWT" });
+    for v in [jwks_verifier().await, dev_verifier().await] {
+        let token = hand_made(&header, &claims(), b"");
+        assert_refused(
+            &v,
+            &token,
+            AuthError::AlgNone,
+            "unsigned token (alg none) not accepted",
+        )
+        .await;
+        // Spelling games do not help.
+        let token = hand_made(&json!({ "alg": "NoNe" }), &claims(), b"");
+        assert_refused(
+            &v,
+            &token,
+            AuthError::AlgNone,
+            "unsigned token (alg none) not accepted",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn token_signed_by_a_foreign_key_with_our_kid_is_refused() {
+    let token = sign(
+        Algorithm::RS256,
+        Some(RSA_KID),
+        &foreign_rsa_key(),
+        &claims(),
+    );
+    assert_refused(
+        &jwks_verifier().await,
+        &token,
+        AuthError::BadSignature,
+        "token signature invalid",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn tampered_claims_are_refused() {
+    let token = rs256(&claims());
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = hand_made(
+        &json!({}),
+        &claims_with(json!({ "municipality": "ulricehamn" })),
+        b"",
+    );
+    let forged_claims = forged.split('.').nth(1).unwrap();
+    let token = format!("{}.{}.{}", parts[0], forged_claims, parts[2]);
+    assert_refused(
+        &jwks_verifier().await,
+        &token,
+        AuthError::BadSignature,
+        "token signature invalid",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_kid_is_refused() {
+    let token = sign(
+        Algorithm::RS256,
+        Some("rotated-away"),
+        &rsa_key(),
+        &claims(),
+    );
+    let msg = "token signed by an unknown key (kid \"rotated-away\")";
+    assert_refused(
+        &jwks_verifier().await,
+        &token,
+        AuthError::UnknownKey("rotated-away".into()),
+        msg,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn missing_kid_is_refused() {
+    let token = sign(Algorithm::RS256, None, &rsa_key(), &claims());
+    assert_refused(
+        &jwks_verifier().await,
+        &token,
+        AuthError::MissingKeyId,
+        "token has no key id (kid)",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn hs256_signed_with_the_rsa_public_key_is_refused() {
+    // Algorithm confusion: a verifier that let the token pick the algorithm
+    // would check this HMAC with the (public!) RSA key bytes and accept it.
+    let public_pem = read_fixture("test-only-rsa-public.pem");
+    let token = sign(
+        Algorithm::HS256,
+        Some(RSA_KID),
+        &EncodingKey::from_secret(&public_pem),
+        &claims(),
+    );
+    let msg = "token algorithm HS256 not accepted";
+    assert_refused(
+        &jwks_verifier().await,
+        &token,
+        AuthError::AlgorithmNotAccepted("HS256".into()),
+        msg,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn algorithm_must_match_the_key() {
+    // RS256 naming the EC key's kid.
+    let token = sign(Algorithm::RS256, Some(EC_KID), &rsa_key(), &claims());
+    let msg = "token algorithm does not match its key";
+    assert_refused(
+        &jwks_verifier().await,
+        &token,
+        AuthError::KeyAlgorithmMismatch,
+        msg,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn other_algorithms_are_refused_with_jwks() {
+    let token = sign(Algorithm::PS256, Some(RSA_KID), &rsa_key(), &claims());
+    let msg = "token algorithm PS256 not accepted";
+    assert_refused(
+        &jwks_verifier().await,
+        &token,
+        AuthError::AlgorithmNotAccepted("PS256".into()),
+        msg,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn dev_verifier_accepts_only_hs256() {
+    let msg = "token algorithm RS256 not accepted";
+    assert_refused(
+        &dev_verifier().await,
+        &rs256(&claims()),
+        AuthError::AlgorithmNotAccepted("RS256".into()),
+        msg,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn missing_person_or_municipality_claim_is_refused() {
+    let v = jwks_verifier().await;
+    let c = claims_with(json!({ "sub": null }));
+    assert_refused(
+        &v,
+        &rs256(&c),
+        AuthError::MissingPersonClaim("sub".into()),
+        "token lacks the person claim \"sub\"",
+    )
+    .await;
+    let c = claims_with(json!({ "sub": "" }));
+    assert_refused(
+        &v,
+        &rs256(&c),
+        AuthError::MissingPersonClaim("sub".into()),
+        "token lacks the person claim \"sub\"",
+    )
+    .await;
+    let c = claims_with(json!({ "municipality": null }));
+    let msg = "token lacks the municipality claim \"municipality\"";
+    assert_refused(
+        &v,
+        &rs256(&c),
+        AuthError::MissingMunicipalityClaim("municipality".into()),
+        msg,
+    )
+    .await;
+    let c = claims_with(json!({ "municipality": ["tranemo"] }));
+    assert_refused(
+        &v,
+        &rs256(&c),
+        AuthError::MissingMunicipalityClaim("municipality".into()),
+        msg,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn configured_claim_names_are_used() {
+    let mut cfg = jwks_config();
+    cfg.person_claim = "email".into();
+    let v = Verifier::new(cfg).await.unwrap();
+    let c = claims_with(json!({ "sub": "0f3c-opaque", "email": "eva@tranemo.se" }));
+    assert_eq!(
+        v.verify(&rs256(&c)).await.unwrap().subject,
+        "eva@tranemo.se"
+    );
+    let msg = "token lacks the person claim \"email\"";
+    assert_refused(
+        &v,
+        &rs256(&claims()),
+        AuthError::MissingPersonClaim("email".into()),
+        msg,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn municipality_map_turns_an_entra_tenant_id_into_a_code() {
+    let guid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let mut cfg = jwks_config();
+    cfg.municipality_claim = "tid".into();
+    cfg.municipality_map.insert(guid.into(), "tranemo".into());
+    let v = Verifier::new(cfg).await.unwrap();
+    let c = claims_with(json!({ "municipality": null, "tid": guid }));
+    assert_eq!(
+        v.verify(&rs256(&c)).await.unwrap().tenant.as_str(),
+        "tranemo"
+    );
+    // Unmapped values are taken as the code itself.
+    let c = claims_with(json!({ "municipality": null, "tid": "ulricehamn" }));
+    assert_eq!(
+        v.verify(&rs256(&c)).await.unwrap().tenant.as_str(),
+        "ulricehamn"
+    );
+    // An unmapped GUID is no municipality code.
+    let other = "00000000-0000-0000-0000-000000000000";
+    let c = claims_with(json!({ "municipality": null, "tid": other }));
+    let msg = format!("token municipality {other:?} is not a valid municipality id");
+    assert_refused(
+        &v,
+        &rs256(&c),
+        AuthError::InvalidMunicipality(other.into()),
+        &msg,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn invalid_municipality_code_is_refused() {
+    let c = claims_with(json!({ "municipality": "Tranemo kommun" }));
+    let msg = "token municipality \"Tranemo kommun\" is not a valid municipality id";
+    assert_refused(
+        &jwks_verifier().await,
+        &rs256(&c),
+        AuthError::InvalidMunicipality("Tranemo kommun".into()),
+        msg,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unreadable_jwks_file_fails_at_startup() {
+    let cfg = AuthConfig::new(ISS, AUD, KeySource::JwksFile(fixture("no-such-file.json")));
+    assert!(matches!(
+        Verifier::new(cfg).await,
+        Err(SetupError::ReadJwksFile { .. })
+    ));
+    let cfg = AuthConfig::new(
+        ISS,
+        AUD,
+        KeySource::JwksFile(fixture("test-only-rsa-public.pem")),
+    );
+    assert!(matches!(
+        Verifier::new(cfg).await,
+        Err(SetupError::InvalidJwks(_))
+    ));
+}
+
+#[tokio::test]
+async fn empty_settings_fail_at_startup() {
+    assert!(matches!(
+        Verifier::new(AuthConfig::dev("", ISS, AUD)).await,
+        Err(SetupError::EmptySetting(_))
+    ));
+    assert!(matches!(
+        Verifier::new(AuthConfig::dev(DEV_SECRET, "", AUD)).await,
+        Err(SetupError::EmptySetting(_))
+    ));
+    assert!(mint_dev_token("", ISS, AUD, "a", "tranemo", Duration::from_secs(60)).is_err());
+}

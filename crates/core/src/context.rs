@@ -1,0 +1,124 @@
+//! Who is calling, for which municipality, and what they may see.
+
+use chrono::NaiveDate;
+
+use crate::error::ApiError;
+use crate::ids::{CollaborationId, TenantId};
+
+/// The authenticated caller, as the token says: a subject and the
+/// municipality they act for. What they may *do* is not here: that comes
+/// from their role assignments on the request's date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The configured person claim (e.g. `sub`, `email`, `oid`).
+    pub subject: String,
+    /// The municipality the caller belongs to (home tenant).
+    pub tenant: TenantId,
+}
+
+/// What a principal may see, resolved once per request: the home tenant,
+/// the collaborations it is a member of on the request's date, and the
+/// municipalities that share at least one of those collaborations (peers).
+/// The database layer turns this into both the query filter and the
+/// PostgreSQL row-level-security settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantScope {
+    pub tenant: TenantId,
+    pub collaborations: Vec<CollaborationId>,
+    pub peers: Vec<TenantId>,
+}
+
+impl TenantScope {
+    /// A scope that sees only the tenant's private rows.
+    pub fn private(tenant: TenantId) -> Self {
+        Self {
+            tenant,
+            collaborations: Vec::new(),
+            peers: Vec::new(),
+        }
+    }
+
+    /// Whether a row with these keys is visible (DESIGN.md §3).
+    pub fn can_see(
+        &self,
+        owner_tenant: Option<&str>,
+        collaboration: Option<&CollaborationId>,
+    ) -> bool {
+        owner_tenant.is_some_and(|t| t == self.tenant.as_str())
+            || collaboration.is_some_and(|c| self.collaborations.contains(c))
+    }
+}
+
+/// Everything a handler knows about the request besides its body. Put in
+/// the request extensions by the authentication layer.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub principal: Principal,
+    pub scope: TenantScope,
+    /// The request's calendar date in Europe/Stockholm.
+    pub today: NaiveDate,
+    /// The full gRPC method path, e.g. `/samverkan.roles.v1.RolesService/WhoAmI`.
+    pub rpc: String,
+}
+
+impl RequestContext {
+    /// A context for work the server does itself (demo data, operational
+    /// commands), acting within `scope`. The subject `system` shows in the
+    /// audit trail.
+    pub fn system(scope: TenantScope, rpc: &str) -> Self {
+        Self {
+            principal: Principal {
+                subject: "system".into(),
+                tenant: scope.tenant.clone(),
+            },
+            scope,
+            today: crate::dates::today(),
+            rpc: rpc.to_owned(),
+        }
+    }
+
+    /// Reads the context the authentication layer attached. Its absence is
+    /// a server wiring fault, never the caller's.
+    pub fn from_request<T>(req: &tonic::Request<T>) -> Result<Self, ApiError> {
+        req.extensions()
+            .get::<RequestContext>()
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::internal("request context missing: authentication layer not installed")
+            })
+    }
+}
+
+/// Resolves a municipality's collaborations on a date. Implemented by the
+/// roles service (in process) or its remote client; used by the
+/// authentication layer so every request carries its scope.
+#[async_trait::async_trait]
+pub trait Directory: Send + Sync + 'static {
+    /// `Ok(None)` when the deployment does not know the municipality.
+    async fn resolve_scope(
+        &self,
+        tenant: &TenantId,
+        on: NaiveDate,
+    ) -> Result<Option<TenantScope>, ApiError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visibility_rule() {
+        let c1 = CollaborationId(crate::new_uuid());
+        let c2 = CollaborationId(crate::new_uuid());
+        let scope = TenantScope {
+            tenant: TenantId::parse("tranemo").unwrap(),
+            collaborations: vec![c1],
+            peers: vec![],
+        };
+        assert!(scope.can_see(Some("tranemo"), None));
+        assert!(!scope.can_see(Some("ulricehamn"), None));
+        assert!(scope.can_see(None, Some(&c1)));
+        assert!(!scope.can_see(None, Some(&c2)));
+        assert!(!scope.can_see(None, None));
+    }
+}

@@ -1,0 +1,14 @@
+//! The vocabulary every Samverkan crate shares: identifiers, tenancy, the
+//! request context, calendar dates in Europe/Stockholm, and the one error
+//! type (`ApiError`) with its one mapping to `tonic::Status`.
+
+pub mod context;
+pub mod dates;
+pub mod error;
+pub mod ids;
+pub mod paging;
+pub mod text;
+
+pub use context::{Directory, Principal, RequestContext, TenantScope};
+pub use error::{ApiError, FieldViolation};
+pub use ids::{CollaborationId, TenantId, new_uuid};

@@ -1,0 +1,201 @@
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm_migration::MigratorTrait;
+
+/// Which database engine a [`Database`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The default embedded database file, relative to the working directory.
+pub struct SqliteFile;
+
+impl SqliteFile {
+    pub const DEFAULT_PATH: &'static str = "./data/samverkan.db";
+
+    /// `sqlite://` URL for a file path, creating the parent directory.
+    pub fn url(path: &Path) -> std::io::Result<String> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        Ok(format!("sqlite://{}?mode=rwc", path.display()))
+    }
+
+    /// The default URL (`./data/samverkan.db`).
+    pub fn default_url() -> std::io::Result<String> {
+        Self::url(&PathBuf::from(Self::DEFAULT_PATH))
+    }
+}
+
+/// A connection pool with the knowledge of its backend. Cheap to clone.
+#[derive(Clone)]
+pub struct Database {
+    pub(crate) conn: DatabaseConnection,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Options that matter for a connection pool.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Database {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). SQLite files are
+    /// created if missing and opened with WAL, foreign keys and
+    /// `synchronous=FULL`: a committed decision must survive a power cut.
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        Self::connect_with(url, &PoolOptions::default()).await
+    }
+
+    pub async fn connect_with(url: &str, pool: &PoolOptions) -> Result<Self, DbErr> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(DbErr::Custom(format!(
+                "unsupported database url {:?}: use sqlite://path or postgres://",
+                redact(url)
+            )));
+        };
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(pool.max_connections)
+            .acquire_timeout(pool.acquire_timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if backend == Backend::Sqlite {
+            // Validate the URL here so the closure below cannot fail.
+            SqliteConnectOptions::from_str(url)
+                .map_err(|e| DbErr::Custom(format!("sqlite url: {e}")))?;
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(30))
+                    .create_if_missing(true)
+            });
+        }
+        let conn = sea_orm::Database::connect(opts).await?;
+        Ok(Self { conn, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the migrations of one migrator (each service has its own
+    /// migration table). Run as the role that owns the tables.
+    pub async fn migrate<M: MigratorTrait>(&self) -> Result<(), DbErr> {
+        M::up(&self.conn, None).await
+    }
+
+    /// PostgreSQL: lets the non-owner service role use every table. The
+    /// audit trail is append-only for it: no UPDATE or DELETE.
+    pub async fn grant_service_role(&self, role: &str) -> Result<(), DbErr> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        let ok = !role.is_empty()
+            && role.len() <= 63
+            && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && role
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            return Err(DbErr::Custom(format!(
+                "invalid role name {role:?}: use a-z, 0-9 and _"
+            )));
+        }
+        // Identifiers cannot be bound as parameters; the name was validated above.
+        for sql in [
+            format!("GRANT USAGE ON SCHEMA public TO \"{role}\""),
+            format!(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{role}\""
+            ),
+            format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM \"{role}\""),
+            format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \"{role}\""),
+        ] {
+            self.conn.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs a statement outside any tenant scope. Only for operational
+    /// commands (migrate, checks), never reachable from a handler.
+    pub async fn execute_admin(&self, sql: &str) -> Result<(), DbErr> {
+        self.conn.execute_unprepared(sql).await.map(|_| ())
+    }
+
+    /// Reads rows outside any tenant scope; for operational commands and tests.
+    pub async fn query_admin(&self, sql: &str) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.conn
+            .query_all_raw(Statement::from_string(self.db_backend(), sql.to_owned()))
+            .await
+    }
+
+    pub(crate) fn db_backend(&self) -> DbBackend {
+        match self.backend {
+            Backend::Sqlite => DbBackend::Sqlite,
+            Backend::Postgres => DbBackend::Postgres,
+        }
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}
+
+/// Hides a password in a URL for error messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://app:secret@db/x"),
+            "postgres://app:***@db/x"
+        );
+        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

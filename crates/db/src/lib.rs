@@ -1,0 +1,23 @@
+//! Storage shared by every service: connecting to SQLite (the embedded
+//! default) or PostgreSQL, tenant-scoped transactions, row-level-security
+//! policy helpers for migrations, and the hash-chained audit trail.
+//!
+//! A handler reaches the database only through [`Database::begin`], which
+//! takes the request's [`RequestContext`](samverkan_core::RequestContext):
+//! every transaction carries the principal's tenant scope, on PostgreSQL as
+//! transaction-local settings that the row-level-security policies read.
+
+pub mod audit;
+mod connect;
+pub mod idempotency;
+pub mod migration;
+pub mod rls;
+mod tx;
+
+pub use connect::{Backend, Database, PoolOptions, SqliteFile, redact};
+pub use tx::{Access, Tx};
+
+/// Maps a sea-orm error to the API error; the caller never sees it.
+pub fn db_err(e: sea_orm::DbErr) -> samverkan_core::ApiError {
+    samverkan_core::ApiError::internal_from(e)
+}

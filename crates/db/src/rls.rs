@@ -1,0 +1,97 @@
+//! The tenancy rule (DESIGN.md §3), twice: as PostgreSQL row-level-security
+//! policies that migrations install, and as the sea-orm condition that
+//! every query of a tenant-scoped table adds. Both read the same three
+//! values of the request: tenant, collaborations and peers.
+
+use samverkan_core::TenantScope;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr};
+
+/// The request's municipality; NULL when unset, so an unset tenant sees
+/// nothing (`current_setting` answers '' after a transaction ends).
+pub const TENANT: &str = "nullif(current_setting('samverkan.tenant', true), '')";
+/// The collaborations the municipality belongs to on the request's date.
+pub const COLLABORATIONS: &str =
+    "string_to_array(nullif(current_setting('samverkan.collaborations', true), ''), ',')::uuid[]";
+/// Municipalities sharing a collaboration with the request's municipality.
+pub const PEERS: &str =
+    "string_to_array(nullif(current_setting('samverkan.peers', true), ''), ',')";
+
+/// The one rule: private to the tenant, or shared with one of its
+/// collaborations. `owner_tenant` and `collaboration_id` are the columns.
+pub fn shared_or_private() -> String {
+    format!("(owner_tenant = {TENANT} OR collaboration_id = ANY ({COLLABORATIONS}))")
+}
+
+/// Rows always shared with a collaboration (the organisation itself:
+/// roles, forums, assignments, seats, mandates).
+pub fn shared_only() -> String {
+    format!("(collaboration_id = ANY ({COLLABORATIONS}))")
+}
+
+/// Rows private to the tenant, with no sharing (e.g. its audit chain).
+pub fn private_only() -> String {
+    format!("(owner_tenant = {TENANT})")
+}
+
+/// Directory rows of a municipality (its people) that the municipalities it
+/// collaborates with may read; only the municipality itself may write them.
+pub fn readable_by_peers() -> String {
+    format!("(owner_tenant = {TENANT} OR owner_tenant = ANY ({PEERS}))")
+}
+
+/// Statements that enable and force row-level security on `table` with one
+/// policy: rows satisfy `using` to be seen and `check` to be written.
+pub fn policy_statements(table: &str, using: &str, check: &str) -> Vec<String> {
+    vec![
+        format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"),
+        format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"),
+        format!("DROP POLICY IF EXISTS {table}_tenancy ON {table}"),
+        format!("CREATE POLICY {table}_tenancy ON {table} USING {using} WITH CHECK {check}"),
+    ]
+}
+
+/// In a migration: installs the policy on PostgreSQL; a no-op on SQLite,
+/// where the application filter alone enforces the rule.
+pub async fn install<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    using: &str,
+    check: &str,
+) -> Result<(), DbErr> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    for sql in policy_statements(table, using, check) {
+        conn.execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
+
+/// The application half of [`shared_or_private`]: the condition every query
+/// of a shared-or-private table adds.
+pub fn visible<O: ColumnTrait, C: ColumnTrait>(
+    scope: &TenantScope,
+    owner: O,
+    collaboration: C,
+) -> Condition {
+    Condition::any()
+        .add(owner.eq(scope.tenant.as_str()))
+        .add(collaboration.is_in(scope.collaborations.iter().map(|c| c.0)))
+}
+
+/// The application half of [`shared_only`].
+pub fn shared<C: ColumnTrait>(scope: &TenantScope, collaboration: C) -> Condition {
+    Condition::all().add(collaboration.is_in(scope.collaborations.iter().map(|c| c.0)))
+}
+
+/// The application half of [`private_only`].
+pub fn own<O: ColumnTrait>(scope: &TenantScope, owner: O) -> Condition {
+    Condition::all().add(owner.eq(scope.tenant.as_str()))
+}
+
+/// The application half of [`readable_by_peers`].
+pub fn own_or_peers<O: ColumnTrait>(scope: &TenantScope, owner: O) -> Condition {
+    Condition::any()
+        .add(owner.eq(scope.tenant.as_str()))
+        .add(owner.is_in(scope.peers.iter().map(|t| t.as_str().to_owned())))
+}

@@ -1,0 +1,27 @@
+//! Generated protobuf messages and tonic clients/servers for every Samverkan
+//! service, and the descriptor set that gRPC reflection serves.
+
+#![allow(clippy::all, clippy::pedantic, missing_docs)]
+
+pub use prost_types::Timestamp;
+
+/// Encoded `FileDescriptorSet` of every Samverkan proto file.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/samverkan_descriptor.bin"));
+
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("samverkan.common.v1");
+    }
+}
+
+pub mod roles {
+    pub mod v1 {
+        tonic::include_proto!("samverkan.roles.v1");
+    }
+}
+
+/// Fully qualified gRPC service names, as reflection and health report them.
+pub mod service_names {
+    pub const ROLES: &str = "samverkan.roles.v1.RolesService";
+}

@@ -1,0 +1,217 @@
+//! Assembles the gRPC server: the enabled services behind authentication
+//! and per-RPC tracing, plus gRPC health, reflection (v1 and v1alpha,
+//! listing exactly what is served) and gRPC-Web, with graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use samverkan_auth::{AuthLayer, Verifier};
+use samverkan_core::Directory;
+use samverkan_db::Database;
+use samverkan_proto::service_names;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+
+/// How long in-flight calls may run after a shutdown signal before the
+/// server stops waiting for them; the process must be gone within 10 s.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// A service the binary can serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Svc {
+    Roles,
+}
+
+impl Svc {
+    pub const ALL: &'static [Svc] = &[Svc::Roles];
+
+    /// The short name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Svc::Roles => "roles",
+        }
+    }
+
+    /// The fully qualified gRPC service name.
+    pub fn grpc_name(self) -> &'static str {
+        match self {
+            Svc::Roles => service_names::ROLES,
+        }
+    }
+
+    /// Parses `roles,forums,…`; `all` means every service.
+    pub fn parse_list(s: &str) -> Result<Vec<Svc>, String> {
+        let mut out = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if part == "all" {
+                out.extend_from_slice(Self::ALL);
+                continue;
+            }
+            let svc = Self::ALL
+                .iter()
+                .copied()
+                .find(|x| x.name() == part)
+                .ok_or_else(|| {
+                    let known: Vec<_> = Self::ALL.iter().map(|x| x.name()).collect();
+                    format!("unknown service {part:?}; known: {}", known.join(", "))
+                })?;
+            out.push(svc);
+        }
+        out.sort();
+        out.dedup();
+        if out.is_empty() {
+            return Err("no service selected".into());
+        }
+        Ok(out)
+    }
+}
+
+/// Everything the server needs.
+pub struct ServeConfig {
+    pub db: Database,
+    pub services: Vec<Svc>,
+    pub verifier: Verifier,
+    pub directory: Arc<dyn Directory>,
+}
+
+/// Reflection over exactly the served services and health (the builder is
+/// consumed per version, so it is made twice).
+fn reflection(services: &[Svc]) -> tonic_reflection::server::Builder<'static> {
+    let mut b = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(samverkan_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name("grpc.health.v1.Health");
+    for svc in services {
+        b = b.with_service_name(svc.grpc_name());
+    }
+    b
+}
+
+/// Serves on `listener` until `shutdown` resolves; then health turns
+/// NOT_SERVING, in-flight calls finish (up to [`DRAIN_TIMEOUT`]) and this
+/// returns.
+pub async fn serve(
+    listener: TcpListener,
+    cfg: ServeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let reflection_v1 = reflection(&cfg.services)
+        .build_v1()
+        .context("build reflection v1")?;
+    let reflection_v1alpha = reflection(&cfg.services)
+        .build_v1alpha()
+        .context("build reflection v1alpha")?;
+
+    let auth = AuthLayer::new(cfg.verifier.clone(), cfg.directory.clone());
+    let layers = tower::ServiceBuilder::new()
+        .layer(tonic_web::GrpcWebLayer::new())
+        .layer(samverkan_telemetry::GrpcTraceLayer::new())
+        .layer(auth)
+        .into_inner();
+
+    let mut builder = Server::builder().accept_http1(true).layer(layers);
+    let mut router = builder
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+    for svc in &cfg.services {
+        router = match svc {
+            Svc::Roles => {
+                router.add_service(samverkan_roles::RolesApi::new(cfg.db.clone()).into_server())
+            }
+        };
+    }
+
+    health.set_service_status("", ServingStatus::Serving).await;
+    for svc in &cfg.services {
+        health
+            .set_service_status(svc.grpc_name(), ServingStatus::Serving)
+            .await;
+    }
+
+    let addr = listener.local_addr().context("listener address")?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(router.serve_with_incoming_shutdown(
+        TcpListenerStream::new(listener),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    tracing::info!(%addr, services = ?cfg.services.iter().map(|s| s.name()).collect::<Vec<_>>(), "serving");
+
+    shutdown.await;
+    tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
+    health
+        .set_service_status("", ServingStatus::NotServing)
+        .await;
+    for svc in &cfg.services {
+        health
+            .set_service_status(svc.grpc_name(), ServingStatus::NotServing)
+            .await;
+    }
+    let _ = stop_tx.send(());
+    match tokio::time::timeout(DRAIN_TIMEOUT, server).await {
+        Ok(joined) => joined.context("server task")?.context("grpc server")?,
+        Err(_) => tracing::warn!("in-flight calls did not finish in time; stopping anyway"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves when the process receives SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Applies every migration: the storage layer's and each service's.
+pub async fn migrate_all(db: &Database) -> anyhow::Result<()> {
+    db.migrate::<samverkan_db::migration::Migrator>()
+        .await
+        .context("migrate storage tables")?;
+    db.migrate::<samverkan_roles::migration::Migrator>()
+        .await
+        .context("migrate roles")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_lists() {
+        assert_eq!(Svc::parse_list("roles").ok(), Some(vec![Svc::Roles]));
+        assert_eq!(Svc::parse_list("all").ok(), Some(Svc::ALL.to_vec()));
+        assert_eq!(
+            Svc::parse_list(" roles , roles ").ok(),
+            Some(vec![Svc::Roles])
+        );
+        assert!(Svc::parse_list("forum").is_err());
+        assert!(Svc::parse_list("").is_err());
+    }
+}

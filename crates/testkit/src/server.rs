@@ -1,0 +1,122 @@
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use samverkan_server::{ServeConfig, Svc};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::TestDb;
+
+/// The development HMAC secret tests sign with.
+pub const DEV_SECRET: &str = "samverkan-test-secret";
+pub const DEV_ISSUER: &str = "samverkan-dev";
+pub const DEV_AUDIENCE: &str = "samverkan";
+
+/// A server running in this process on `127.0.0.1:<ephemeral>`.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// The authentication configuration tests use: HS256 with [`DEV_SECRET`].
+pub fn dev_auth_config() -> samverkan_auth::AuthConfig {
+    samverkan_auth::AuthConfig::dev(DEV_SECRET, DEV_ISSUER, DEV_AUDIENCE)
+}
+
+impl TestServer {
+    /// Starts the given services over `db.app` (the demo organisation is
+    /// loaded first) and waits until the port accepts connections.
+    pub async fn start(db: &TestDb, services: &[Svc]) -> Self {
+        samverkan_roles::demo::load(&db.app)
+            .await
+            .expect("load demo data");
+        let verifier = samverkan_auth::Verifier::new(dev_auth_config())
+            .await
+            .expect("verifier");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let cfg = ServeConfig {
+            db: db.app.clone(),
+            services: services.to_vec(),
+            verifier,
+            directory: Arc::new(samverkan_roles::LocalDirectory::new(db.app.clone())),
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(samverkan_server::serve(listener, cfg, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// A channel to the server.
+    pub async fn channel(&self) -> Channel {
+        Endpoint::from_shared(format!("http://{}", self.addr))
+            .expect("endpoint")
+            .connect_timeout(Duration::from_secs(5))
+            .connect()
+            .await
+            .expect("connect to test server")
+    }
+
+    /// A development token for a demo person (by e-mail).
+    pub fn token(email: &str) -> String {
+        let person = samverkan_roles::demo::person(email)
+            .unwrap_or_else(|| panic!("{email} is not a demo person"));
+        Self::token_for(email, person.municipality)
+    }
+
+    /// A development token for any subject and municipality claim.
+    pub fn token_for(subject: &str, municipality: &str) -> String {
+        samverkan_auth::mint_dev_token(
+            DEV_SECRET,
+            DEV_ISSUER,
+            DEV_AUDIENCE,
+            subject,
+            municipality,
+            Duration::from_secs(600),
+        )
+        .expect("mint token")
+    }
+
+    /// Wraps `msg` in a request carrying `token` as bearer.
+    pub fn request<T>(token: &str, msg: T) -> tonic::Request<T> {
+        let mut req = tonic::Request::new(msg);
+        req.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("ascii token"),
+        );
+        req
+    }
+
+    /// Wraps `msg` in a request as the demo person `email`.
+    pub fn as_person<T>(email: &str, msg: T) -> tonic::Request<T> {
+        Self::request(&Self::token(email), msg)
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server result");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! Municipalities, collaborations, memberships and people.
+
+use prost::Message as _;
+use samverkan_core::dates;
+use samverkan_core::paging::Page;
+use samverkan_core::text::{required_line, swedish_cmp};
+use samverkan_core::{ApiError, RequestContext, TenantId};
+use samverkan_db::idempotency::Claim;
+use samverkan_proto::roles::v1 as pb;
+
+use super::convert::{self, collaboration, membership_pb, municipality_pb, person_pb};
+use super::{Handlers, require_any};
+use crate::authz;
+use crate::domain::permissions::Target;
+use crate::store;
+
+/// Swedish organisation numbers: NNNNNN-NNNN.
+fn organisation_number(field: &str, s: &str) -> Result<String, ApiError> {
+    let s = s.trim();
+    let ok = s.is_empty()
+        || (s.len() == 11
+            && s.char_indices()
+                .all(|(i, c)| if i == 6 { c == '-' } else { c.is_ascii_digit() }));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(ApiError::invalid_field(
+            field,
+            "must be of the form NNNNNN-NNNN",
+        ))
+    }
+}
+
+fn email(field: &str, s: &str) -> Result<String, ApiError> {
+    let e = required_line(field, s, 254)?;
+    match e.split_once('@') {
+        Some((local, domain)) if !local.is_empty() && domain.contains('.') && !e.contains(' ') => {
+            Ok(e)
+        }
+        _ => Err(ApiError::invalid_field(field, "must be an e-mail address")),
+    }
+}
+
+impl Handlers {
+    pub(super) async fn who_am_i(
+        &self,
+        ctx: &RequestContext,
+        _: pb::WhoAmIRequest,
+    ) -> Result<pb::WhoAmIResponse, ApiError> {
+        let tx = self.read(ctx).await?;
+        let municipality = store::find_municipality(&tx, ctx.principal.tenant.as_str())
+            .await?
+            .ok_or_else(|| {
+                ApiError::internal("authenticated municipality missing from the registry")
+            })?;
+        let person = store::person_by_subject(&tx, &ctx.principal.subject).await?;
+        let memberships = store::memberships_in_force(&tx, ctx.today)
+            .await?
+            .into_iter()
+            .filter(|(m, _)| m.municipality_id == ctx.principal.tenant.as_str())
+            .map(membership_pb)
+            .collect();
+        tx.commit().await?;
+        Ok(pb::WhoAmIResponse {
+            subject: ctx.principal.subject.clone(),
+            municipality: Some(municipality_pb(municipality)),
+            person: person.map(person_pb),
+            memberships,
+            request_date: Some(dates::to_proto(ctx.today)),
+        })
+    }
+
+    pub(super) async fn list_municipalities(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ListMunicipalitiesRequest,
+    ) -> Result<pb::ListMunicipalitiesResponse, ApiError> {
+        let collab = if req.collaboration_id.is_empty() {
+            None
+        } else {
+            Some(collaboration(
+                ctx,
+                "collaboration_id",
+                &req.collaboration_id,
+            )?)
+        };
+        let page = Page::parse(req.page_size, &req.page_token, &req.collaboration_id)?;
+        let tx = self.read(ctx).await?;
+        let mut ids: Vec<String> = store::memberships_in_force(&tx, ctx.today)
+            .await?
+            .into_iter()
+            .filter(|(m, _)| collab.is_none_or(|c| c.0 == m.collaboration_id))
+            .map(|(m, _)| m.municipality_id)
+            .collect();
+        if collab.is_none() {
+            // A municipality outside every collaboration still sees itself.
+            ids.push(ctx.principal.tenant.to_string());
+        }
+        ids.sort();
+        ids.dedup();
+        let mut rows = store::municipalities(&tx, &ids).await?;
+        tx.commit().await?;
+        rows.sort_by(|a, b| swedish_cmp(&a.name, &b.name).then_with(|| a.id.cmp(&b.id)));
+        let (rows, next_page_token) = page.slice(rows);
+        Ok(pb::ListMunicipalitiesResponse {
+            municipalities: rows.into_iter().map(municipality_pb).collect(),
+            next_page_token,
+        })
+    }
+
+    pub(super) async fn get_municipality(
+        &self,
+        ctx: &RequestContext,
+        req: pb::GetMunicipalityRequest,
+    ) -> Result<pb::GetMunicipalityResponse, ApiError> {
+        let visible = ctx.principal.tenant.as_str() == req.id
+            || ctx.scope.peers.iter().any(|p| p.as_str() == req.id);
+        if !visible {
+            return Err(ApiError::not_found("municipality", req.id));
+        }
+        let tx = self.read(ctx).await?;
+        let m = store::find_municipality(&tx, &req.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("municipality", &req.id))?;
+        tx.commit().await?;
+        Ok(pb::GetMunicipalityResponse {
+            municipality: Some(municipality_pb(m)),
+        })
+    }
+
+    pub(super) async fn create_municipality(
+        &self,
+        ctx: &RequestContext,
+        req: pb::CreateMunicipalityRequest,
+    ) -> Result<pb::CreateMunicipalityResponse, ApiError> {
+        let m = req.municipality.clone().unwrap_or_default();
+        let id = TenantId::parse(&m.id)
+            .map_err(|e| ApiError::invalid_field("municipality.id", e.to_string()))?;
+        let name = required_line("municipality.name", &m.name, 200)?;
+        let org = organisation_number("municipality.organisation_number", &m.organisation_number)?;
+        let collab = collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
+        let joined_on = convert::date("joined_on", req.joined_on.as_ref())?;
+        let decision = convert::decision_ref("decision_ref", &req.decision_ref)?;
+
+        let tx = self.write(ctx).await?;
+        authz::require(&tx, collab, "members.manage", &Target::default()).await?;
+        let replay = match tx
+            .claim_request(&req.request_id, &req.encode_to_vec())
+            .await?
+        {
+            Claim::Replay(_) => true,
+            Claim::New => false,
+        };
+        if !replay {
+            let existing = store::find_municipality(&tx, id.as_str()).await?;
+            if existing.is_none() {
+                store::insert_municipality(&tx, &id, &name, &org).await?;
+            }
+            let members = store::members(&tx, collab, None).await?;
+            if members.iter().any(|(mm, _)| {
+                mm.municipality_id == id.as_str() && mm.left_on.is_none_or(|l| l >= joined_on)
+            }) {
+                return Err(ApiError::precondition(
+                    "ALREADY_MEMBER",
+                    format!("municipalities/{id}"),
+                    format!("{id} is already a member of the collaboration on {joined_on}"),
+                ));
+            }
+            store::insert_membership(&tx, collab, &id, joined_on).await?;
+            tx.finish_request(&req.request_id, &format!("municipalities/{id}"))
+                .await?;
+        }
+        let municipality = store::find_municipality(&tx, id.as_str())
+            .await?
+            .ok_or_else(|| ApiError::internal("municipality vanished after create"))?;
+        let membership = store::members(&tx, collab, None)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|(mm, _)| mm.municipality_id == id.as_str())
+            .ok_or_else(|| ApiError::internal("membership vanished after create"))?;
+        tx.commit().await?;
+        tracing::info!(municipality = %id, %decision, "member municipality added");
+        Ok(pb::CreateMunicipalityResponse {
+            municipality: Some(municipality_pb(municipality)),
+            membership: Some(membership_pb(membership)),
+        })
+    }
+
+    pub(super) async fn update_municipality(
+        &self,
+        ctx: &RequestContext,
+        req: pb::UpdateMunicipalityRequest,
+    ) -> Result<pb::UpdateMunicipalityResponse, ApiError> {
+        let m = req.municipality.clone().unwrap_or_default();
+        let name = required_line("municipality.name", &m.name, 200)?;
+        let org = organisation_number("municipality.organisation_number", &m.organisation_number)?;
+        let etag = required_line("etag", &req.etag, 64)?;
+        if m.id != ctx.principal.tenant.as_str()
+            && !ctx.scope.peers.iter().any(|p| p.as_str() == m.id)
+        {
+            return Err(ApiError::not_found("municipality", m.id));
+        }
+        let tx = self.write(ctx).await?;
+        require_any(
+            &tx,
+            "municipalities.update",
+            &Target {
+                municipality: Some(m.id.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let current = store::find_municipality(&tx, &m.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("municipality", &m.id))?;
+        let updated = store::update_municipality(&tx, &current, &name, &org, &etag).await?;
+        tx.commit().await?;
+        Ok(pb::UpdateMunicipalityResponse {
+            municipality: Some(municipality_pb(updated)),
+        })
+    }
+
+    pub(super) async fn list_collaborations(
+        &self,
+        ctx: &RequestContext,
+        _: pb::ListCollaborationsRequest,
+    ) -> Result<pb::ListCollaborationsResponse, ApiError> {
+        let tx = self.read(ctx).await?;
+        let memberships = store::memberships_in_force(&tx, ctx.today)
+            .await?
+            .into_iter()
+            .filter(|(m, _)| m.municipality_id == ctx.principal.tenant.as_str())
+            .map(membership_pb)
+            .collect();
+        tx.commit().await?;
+        Ok(pb::ListCollaborationsResponse { memberships })
+    }
+
+    pub(super) async fn get_collaboration(
+        &self,
+        ctx: &RequestContext,
+        req: pb::GetCollaborationRequest,
+    ) -> Result<pb::GetCollaborationResponse, ApiError> {
+        let id = collaboration(ctx, "id", &req.id)?;
+        let tx = self.read(ctx).await?;
+        let c = store::find_collaboration(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("collaboration", &req.id))?;
+        tx.commit().await?;
+        Ok(pb::GetCollaborationResponse {
+            collaboration: Some(convert::collaboration_pb(c)),
+        })
+    }
+
+    pub(super) async fn list_members(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ListMembersRequest,
+    ) -> Result<pb::ListMembersResponse, ApiError> {
+        let collab = collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
+        let on = if req.include_history {
+            None
+        } else {
+            Some(convert::opt_date("on", req.on.as_ref())?.unwrap_or(ctx.today))
+        };
+        let tx = self.read(ctx).await?;
+        let rows = store::members(&tx, collab, on).await?;
+        tx.commit().await?;
+        Ok(pb::ListMembersResponse {
+            memberships: rows.into_iter().map(membership_pb).collect(),
+        })
+    }
+
+    pub(super) async fn end_membership(
+        &self,
+        ctx: &RequestContext,
+        req: pb::EndMembershipRequest,
+    ) -> Result<pb::EndMembershipResponse, ApiError> {
+        let collab = collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
+        let left_on = convert::date("left_on", req.left_on.as_ref())?;
+        let decision = convert::decision_ref("decision_ref", &req.decision_ref)?;
+        let tx = self.write(ctx).await?;
+        authz::require(&tx, collab, "members.manage", &Target::default()).await?;
+        let (current, _) = store::members(&tx, collab, None)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|(m, _)| m.municipality_id == req.municipality_id)
+            .ok_or_else(|| ApiError::not_found("membership", &req.municipality_id))?;
+        if current.left_on.is_some() {
+            return Err(ApiError::precondition(
+                "MEMBERSHIP_ENDED",
+                format!("municipalities/{}", req.municipality_id),
+                "the membership has already ended",
+            ));
+        }
+        if left_on < current.joined_on {
+            return Err(ApiError::invalid_field(
+                "left_on",
+                "must not be before the day the municipality joined",
+            ));
+        }
+        store::end_membership(&tx, &current, left_on, &decision).await?;
+        let row = store::members(&tx, collab, None)
+            .await?
+            .into_iter()
+            .find(|(m, _)| m.id == current.id)
+            .ok_or_else(|| ApiError::internal("membership vanished"))?;
+        tx.commit().await?;
+        Ok(pb::EndMembershipResponse {
+            membership: Some(membership_pb(row)),
+        })
+    }
+
+    pub(super) async fn list_people(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ListPeopleRequest,
+    ) -> Result<pb::ListPeopleResponse, ApiError> {
+        let page = Page::parse(req.page_size, &req.page_token, &req.municipality_id)?;
+        let tx = self.read(ctx).await?;
+        let filter = (!req.municipality_id.is_empty()).then_some(req.municipality_id.as_str());
+        let mut rows = store::people(&tx, filter).await?;
+        tx.commit().await?;
+        rows.sort_by(|a, b| {
+            swedish_cmp(&a.display_name, &b.display_name).then_with(|| a.id.cmp(&b.id))
+        });
+        let (rows, next_page_token) = page.slice(rows);
+        Ok(pb::ListPeopleResponse {
+            people: rows.into_iter().map(person_pb).collect(),
+            next_page_token,
+        })
+    }
+
+    pub(super) async fn get_person(
+        &self,
+        ctx: &RequestContext,
+        req: pb::GetPersonRequest,
+    ) -> Result<pb::GetPersonResponse, ApiError> {
+        let id = convert::uuid("id", &req.id)?;
+        let tx = self.read(ctx).await?;
+        let p = store::find_person(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("person", &req.id))?;
+        tx.commit().await?;
+        Ok(pb::GetPersonResponse {
+            person: Some(person_pb(p)),
+        })
+    }
+
+    pub(super) async fn create_person(
+        &self,
+        ctx: &RequestContext,
+        req: pb::CreatePersonRequest,
+    ) -> Result<pb::CreatePersonResponse, ApiError> {
+        let p = req.person.clone().unwrap_or_default();
+        let name = required_line("person.display_name", &p.display_name, 200)?;
+        let mail = email("person.email", &p.email)?;
+        let subject = if p.subject.trim().is_empty() {
+            mail.clone()
+        } else {
+            required_line("person.subject", &p.subject, 254)?
+        };
+        let tx = self.write(ctx).await?;
+        require_any(
+            &tx,
+            "people.manage",
+            &Target {
+                municipality: Some(ctx.principal.tenant.to_string()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let person = match tx
+            .claim_request(&req.request_id, &req.encode_to_vec())
+            .await?
+        {
+            Claim::Replay(resource) => {
+                let id = resource
+                    .trim_start_matches("people/")
+                    .parse()
+                    .map_err(ApiError::internal_from)?;
+                store::find_person(&tx, id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("replayed person vanished"))?
+            }
+            Claim::New => {
+                if store::person_by_subject(&tx, &subject).await?.is_some() {
+                    return Err(ApiError::AlreadyExists(format!(
+                        "a person with subject {subject:?} is already registered in this municipality"
+                    )));
+                }
+                let created = store::insert_person(&tx, &name, &mail, &subject).await?;
+                tx.finish_request(&req.request_id, &format!("people/{}", created.id))
+                    .await?;
+                created
+            }
+        };
+        tx.commit().await?;
+        Ok(pb::CreatePersonResponse {
+            person: Some(person_pb(person)),
+        })
+    }
+
+    pub(super) async fn update_person(
+        &self,
+        ctx: &RequestContext,
+        req: pb::UpdatePersonRequest,
+    ) -> Result<pb::UpdatePersonResponse, ApiError> {
+        let p = req.person.clone().unwrap_or_default();
+        let id = convert::uuid("person.id", &p.id)?;
+        let name = required_line("person.display_name", &p.display_name, 200)?;
+        let mail = email("person.email", &p.email)?;
+        let etag = required_line("etag", &req.etag, 64)?;
+        let tx = self.write(ctx).await?;
+        let current = store::find_person(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("person", &p.id))?;
+        require_any(
+            &tx,
+            "people.manage",
+            &Target {
+                municipality: Some(current.owner_tenant.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let updated = store::update_person(&tx, &current, &name, &mail, &etag).await?;
+        tx.commit().await?;
+        Ok(pb::UpdatePersonResponse {
+            person: Some(person_pb(updated)),
+        })
+    }
+}

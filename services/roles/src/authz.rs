@@ -1,0 +1,134 @@
+//! Loads what the permission table needs to know about a principal on the
+//! request's date, and answers "may P do A on R".
+
+use std::collections::HashMap;
+
+use samverkan_core::{ApiError, CollaborationId};
+use samverkan_db::Tx;
+use uuid::Uuid;
+
+use crate::domain::composition::{self, ExplicitSeat, HeldAssignment, RoleSeat};
+use crate::domain::permissions::{self, Decision, Facts, HeldRole, HeldSeat, Target};
+use crate::store::{self, AssignmentFilter};
+
+/// Facts about the transaction's principal within `collab` on the
+/// request's date: five queries, whatever the number of roles and seats.
+pub async fn facts(tx: &Tx, collab: CollaborationId) -> Result<Facts, ApiError> {
+    let ctx = tx.ctx();
+    let mut facts = Facts {
+        is_member: ctx.scope.collaborations.contains(&collab),
+        tenant: ctx.principal.tenant.to_string(),
+        ..Default::default()
+    };
+    if !facts.is_member {
+        return Ok(facts);
+    }
+    let Some(person) = store::person_by_subject(tx, &ctx.principal.subject).await? else {
+        return Ok(facts);
+    };
+    facts.person_id = Some(person.id);
+    let filter = AssignmentFilter {
+        collaboration: Some(collab.0),
+        person: Some(person.id),
+        on: Some(ctx.today),
+        ..Default::default()
+    };
+    let assignments = store::list_assignments(tx, &filter, 0, 1000).await?;
+    facts.roles = assignments
+        .iter()
+        .map(|a| HeldRole {
+            code: a.role_code.clone(),
+            municipality: a.municipality_id.clone(),
+        })
+        .collect();
+
+    let forums = store::list_forums(tx, collab).await?;
+    let forum_ids: Vec<Uuid> = forums.iter().map(|f| f.id).collect();
+    let role_seats = store::role_seats(tx, &forum_ids).await?;
+    let explicit = store::seats_in_force(tx, Some(&forum_ids), Some(person.id), ctx.today).await?;
+    let held: Vec<HeldAssignment> = assignments.iter().map(held_assignment).collect();
+    let mut by_forum: HashMap<Uuid, Vec<RoleSeat>> = HashMap::new();
+    for rs in role_seats {
+        by_forum
+            .entry(rs.forum_id)
+            .or_default()
+            .push(role_seat(&rs));
+    }
+    for f in &forums {
+        let own_explicit: Vec<ExplicitSeat> = explicit
+            .iter()
+            .filter(|s| s.forum_id == f.id)
+            .map(explicit_seat)
+            .collect();
+        let seats = composition::compose(
+            by_forum.get(&f.id).map_or(&[], Vec::as_slice),
+            &held,
+            &own_explicit,
+        );
+        facts.seats.extend(seats.into_iter().map(|s| HeldSeat {
+            forum_id: f.id,
+            forum_code: f.code.clone(),
+            kind: s.kind,
+        }));
+    }
+    Ok(facts)
+}
+
+pub(crate) fn held_assignment(a: &store::assignment::Model) -> HeldAssignment {
+    HeldAssignment {
+        id: a.id,
+        person_id: a.person_id,
+        role_code: a.role_code.clone(),
+        municipality: a.municipality_id.clone(),
+        deputy_for: a.deputy_for_person_id,
+    }
+}
+
+pub(crate) fn role_seat(rs: &store::forum_role_seat::Model) -> RoleSeat {
+    RoleSeat {
+        role_code: rs.role_code.clone(),
+        kind: store::seat_kind(&rs.kind),
+        may_adjust: rs.may_adjust,
+    }
+}
+
+pub(crate) fn explicit_seat(s: &store::seat::Model) -> ExplicitSeat {
+    ExplicitSeat {
+        id: s.id,
+        person_id: s.person_id,
+        kind: store::seat_kind(&s.kind),
+        may_adjust: s.may_adjust,
+    }
+}
+
+/// Decides an action for the transaction's principal.
+pub async fn decide(
+    tx: &Tx,
+    collab: CollaborationId,
+    action: &str,
+    target: &Target,
+) -> Result<Decision, ApiError> {
+    let facts = facts(tx, collab).await?;
+    permissions::decide(action, &facts, target).ok_or_else(|| {
+        ApiError::invalid_field(
+            "action",
+            format!("unknown action {action:?}; see docs/permissions.md"),
+        )
+    })
+}
+
+/// Fails with `PERMISSION_DENIED` and the reason unless the action is allowed.
+pub async fn require(
+    tx: &Tx,
+    collab: CollaborationId,
+    action: &str,
+    target: &Target,
+) -> Result<(), ApiError> {
+    let d = decide(tx, collab, action, target).await?;
+    if d.allowed {
+        Ok(())
+    } else {
+        tracing::info!(action, reason = %d.reason, "permission denied");
+        Err(ApiError::PermissionDenied(d.reason))
+    }
+}

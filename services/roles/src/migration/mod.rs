@@ -1,0 +1,22 @@
+//! The roles service's tables, with their own migration table.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_organisation;
+mod m0002_catalogue;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_organisation::Migration),
+            Box::new(m0002_catalogue::Migration),
+        ]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "seaql_migrations_roles".into_iden()
+    }
+}
