@@ -13,6 +13,8 @@ pub struct TestDb {
     pub backend: Backend,
     /// Database name on PostgreSQL; file path on SQLite.
     pub name: String,
+    /// The URL the services connect with (the service role on PostgreSQL).
+    pub app_url: String,
     admin_url: Option<String>,
 }
 
@@ -67,6 +69,7 @@ impl TestDb {
             app: db,
             backend: Backend::Sqlite,
             name: path.display().to_string(),
+            app_url: url,
             admin_url: None,
         }
     }
@@ -128,6 +131,7 @@ impl TestDb {
             app,
             backend: Backend::Postgres,
             name,
+            app_url,
             admin_url: Some(admin_url),
         })
     }

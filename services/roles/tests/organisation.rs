@@ -8,8 +8,8 @@ use samverkan_proto::roles::v1::roles_service_client::RolesServiceClient;
 use samverkan_roles::demo;
 use samverkan_server::Svc;
 use samverkan_testkit::{TestDb, TestServer, backend_test};
-use tonic::transport::Channel;
 use tonic::Code;
+use tonic::transport::Channel;
 
 const ANNA: &str = "anna.aberg@tranemo.se"; // Tranemo kommunchef, chair of IT-styrgruppen
 const KARIN: &str = "karin.strom@tranemo.se"; // Tranemo informationssäkerhetssamordnare
@@ -38,29 +38,75 @@ async fn start(db: &TestDb) -> (TestServer, Client) {
 }
 
 async fn person_id(c: &mut Client, email: &str) -> String {
-    let people =
-        c.list_people(as_(ANNA, pb::ListPeopleRequest { page_size: 200, ..Default::default() })).await.unwrap().into_inner();
-    people.people.into_iter().find(|p| p.email == email).unwrap_or_else(|| panic!("{email} not listed")).id
+    let people = c
+        .list_people(as_(
+            ANNA,
+            pb::ListPeopleRequest {
+                page_size: 200,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    people
+        .people
+        .into_iter()
+        .find(|p| p.email == email)
+        .unwrap_or_else(|| panic!("{email} not listed"))
+        .id
 }
 
 async fn role_id(c: &mut Client, code: &str) -> String {
-    let roles = c.list_roles(as_(ANNA, pb::ListRolesRequest { collaboration_id: collab() })).await.unwrap().into_inner();
+    let roles = c
+        .list_roles(as_(
+            ANNA,
+            pb::ListRolesRequest {
+                collaboration_id: collab(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
     roles.roles.into_iter().find(|r| r.code == code).unwrap().id
 }
 
 async fn forum_id(c: &mut Client, code: &str) -> String {
-    let forums = c.list_forums(as_(ANNA, pb::ListForumsRequest { collaboration_id: collab() })).await.unwrap().into_inner();
-    forums.forums.into_iter().find(|f| f.code == code).unwrap().id
+    let forums = c
+        .list_forums(as_(
+            ANNA,
+            pb::ListForumsRequest {
+                collaboration_id: collab(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    forums
+        .forums
+        .into_iter()
+        .find(|f| f.code == code)
+        .unwrap()
+        .id
 }
 
 /// (kind, name) pairs of a forum's composition on a date.
 async fn composition(c: &mut Client, forum: &str, on: Option<Date>) -> Vec<(i32, String)> {
     let resp = c
-        .get_forum_composition(as_(ANNA, pb::GetForumCompositionRequest { forum_id: forum.into(), on }))
+        .get_forum_composition(as_(
+            ANNA,
+            pb::GetForumCompositionRequest {
+                forum_id: forum.into(),
+                on,
+            },
+        ))
         .await
         .unwrap()
         .into_inner();
-    resp.seats.into_iter().map(|s| (s.kind, s.person.map(|p| p.display_name).unwrap_or_default())).collect()
+    resp.seats
+        .into_iter()
+        .map(|s| (s.kind, s.person.map(|p| p.display_name).unwrap_or_default()))
+        .collect()
 }
 
 async fn styrgruppen_composition_follows_roles(db: TestDb) {
@@ -80,12 +126,29 @@ async fn styrgruppen_composition_follows_roles(db: TestDb) {
 
     // Where each seat comes from.
     let full = c
-        .get_forum_composition(as_(LARS, pb::GetForumCompositionRequest { forum_id: styr.clone(), on: date(2026, 6, 1) }))
+        .get_forum_composition(as_(
+            LARS,
+            pb::GetForumCompositionRequest {
+                forum_id: styr.clone(),
+                on: date(2026, 6, 1),
+            },
+        ))
         .await
         .unwrap()
         .into_inner();
-    let lars = full.seats.iter().find(|s| s.person.as_ref().unwrap().email == LARS).unwrap();
-    assert_eq!((lars.source.as_str(), lars.role_code.as_str(), lars.municipality_id.as_str()), ("role", "kommunchef", "ulricehamn"));
+    let lars = full
+        .seats
+        .iter()
+        .find(|s| s.person.as_ref().unwrap().email == LARS)
+        .unwrap();
+    assert_eq!(
+        (
+            lars.source.as_str(),
+            lars.role_code.as_str(),
+            lars.municipality_id.as_str()
+        ),
+        ("role", "kommunchef", "ulricehamn")
+    );
     assert!(lars.may_adjust);
     let chair = full.seats.iter().find(|s| s.kind == Chair as i32).unwrap();
     assert_eq!(chair.source, "seat");
@@ -93,56 +156,81 @@ async fn styrgruppen_composition_follows_roles(db: TestDb) {
 
     // Ulricehamn gets a new kommunchef from 2027-01-01: Lars ends 2026-12-31.
     let lars_assignment = c
-        .list_assignments(as_(LARS, pb::ListAssignmentsRequest {
-            collaboration_id: collab(),
-            role_code: "kommunchef".into(),
-            municipality_id: "ulricehamn".into(),
-            ..Default::default()
-        }))
+        .list_assignments(as_(
+            LARS,
+            pb::ListAssignmentsRequest {
+                collaboration_id: collab(),
+                role_code: "kommunchef".into(),
+                municipality_id: "ulricehamn".into(),
+                ..Default::default()
+            },
+        ))
         .await
         .unwrap()
         .into_inner()
         .assignments
         .remove(0);
-    c.end_assignment(as_(LARS, pb::EndAssignmentRequest {
-        id: lars_assignment.id.clone(),
-        valid_to: date(2026, 12, 31),
-        etag: lars_assignment.etag.clone(),
-    }))
+    c.end_assignment(as_(
+        LARS,
+        pb::EndAssignmentRequest {
+            id: lars_assignment.id.clone(),
+            valid_to: date(2026, 12, 31),
+            etag: lars_assignment.etag.clone(),
+        },
+    ))
     .await
     .unwrap();
     let newcomer = c
-        .create_person(as_(LARS, pb::CreatePersonRequest {
-            request_id: "ny-kommunchef".into(),
-            person: Some(pb::Person {
-                display_name: "Örjan Ågren".into(),
-                email: "orjan.agren@ulricehamn.se".into(),
-                ..Default::default()
-            }),
-        }))
+        .create_person(as_(
+            LARS,
+            pb::CreatePersonRequest {
+                request_id: "ny-kommunchef".into(),
+                person: Some(pb::Person {
+                    display_name: "Örjan Ågren".into(),
+                    email: "orjan.agren@ulricehamn.se".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
         .await
         .unwrap()
         .into_inner()
         .person
         .unwrap();
     let kommunchef = role_id(&mut c, "kommunchef").await;
-    c.create_assignment(as_(LARS, pb::CreateAssignmentRequest {
-        request_id: "ny-kommunchef-uppdrag".into(),
-        assignment: Some(pb::Assignment {
-            person_id: newcomer.id.clone(),
-            role_id: kommunchef,
-            municipality_id: "ulricehamn".into(),
-            valid_from: date(2027, 1, 1),
-            decision_ref: "KS Ulricehamn 2026-11-20 § 210".into(),
-            ..Default::default()
-        }),
-    }))
+    c.create_assignment(as_(
+        LARS,
+        pb::CreateAssignmentRequest {
+            request_id: "ny-kommunchef-uppdrag".into(),
+            assignment: Some(pb::Assignment {
+                person_id: newcomer.id.clone(),
+                role_id: kommunchef,
+                municipality_id: "ulricehamn".into(),
+                valid_from: date(2027, 1, 1),
+                decision_ref: "KS Ulricehamn 2026-11-20 § 210".into(),
+                ..Default::default()
+            }),
+        },
+    ))
     .await
     .unwrap();
-    let before: Vec<String> = composition(&mut c, &styr, date(2026, 12, 31)).await.into_iter().map(|(_, n)| n).collect();
-    let after: Vec<String> = composition(&mut c, &styr, date(2027, 1, 1)).await.into_iter().map(|(_, n)| n).collect();
-    assert!(before.contains(&"Lars Ängström".to_string()) && !before.contains(&"Örjan Ågren".to_string()));
-    assert!(after.contains(&"Örjan Ågren".to_string()) && !after.contains(&"Lars Ängström".to_string()));
+    let before: Vec<String> = composition(&mut c, &styr, date(2026, 12, 31))
+        .await
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    let after: Vec<String> = composition(&mut c, &styr, date(2027, 1, 1))
+        .await
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert!(
+        before.contains(&"Lars Ängström".to_string())
+            && !before.contains(&"Örjan Ågren".to_string())
+    );
+    assert!(
+        after.contains(&"Örjan Ågren".to_string()) && !after.contains(&"Lars Ängström".to_string())
+    );
     assert_eq!(before.len(), after.len());
     server.stop().await;
 }
@@ -154,55 +242,73 @@ async fn assignment_date_boundaries(db: TestDb) {
     let kommunchef = role_id(&mut c, "kommunchef").await;
     let styr = forum_id(&mut c, "styrgruppen").await;
     // Karin deputises as kommunchef for 2025 only.
-    c.create_assignment(as_(ANNA, pb::CreateAssignmentRequest {
-        request_id: String::new(),
-        assignment: Some(pb::Assignment {
-            person_id: karin.clone(),
-            role_id: kommunchef.clone(),
-            municipality_id: "tranemo".into(),
-            valid_from: date(2025, 1, 1),
-            valid_to: date(2025, 12, 31),
-            decision_ref: "KS Tranemo 2024-12-10 § 180".into(),
-            ..Default::default()
-        }),
-    }))
-    .await
-    .unwrap();
-    let names = |v: Vec<(i32, String)>| v.into_iter().map(|(_, n)| n).collect::<Vec<_>>();
-    assert!(!names(composition(&mut c, &styr, date(2024, 12, 31)).await).contains(&"Karin Ström".into()));
-    assert!(names(composition(&mut c, &styr, date(2025, 1, 1)).await).contains(&"Karin Ström".into()));
-    assert!(names(composition(&mut c, &styr, date(2025, 12, 31)).await).contains(&"Karin Ström".into()));
-    assert!(!names(composition(&mut c, &styr, date(2026, 1, 1)).await).contains(&"Karin Ström".into()));
-
-    // The same person in the same role and place twice at once is refused …
-    let err = c
-        .create_assignment(as_(ANNA, pb::CreateAssignmentRequest {
+    c.create_assignment(as_(
+        ANNA,
+        pb::CreateAssignmentRequest {
             request_id: String::new(),
             assignment: Some(pb::Assignment {
                 person_id: karin.clone(),
                 role_id: kommunchef.clone(),
                 municipality_id: "tranemo".into(),
-                valid_from: date(2025, 12, 31),
-                decision_ref: "KS Tranemo 2025-01-15 § 3".into(),
+                valid_from: date(2025, 1, 1),
+                valid_to: date(2025, 12, 31),
+                decision_ref: "KS Tranemo 2024-12-10 § 180".into(),
                 ..Default::default()
             }),
-        }))
+        },
+    ))
+    .await
+    .unwrap();
+    let names = |v: Vec<(i32, String)>| v.into_iter().map(|(_, n)| n).collect::<Vec<_>>();
+    assert!(
+        !names(composition(&mut c, &styr, date(2024, 12, 31)).await)
+            .contains(&"Karin Ström".into())
+    );
+    assert!(
+        names(composition(&mut c, &styr, date(2025, 1, 1)).await).contains(&"Karin Ström".into())
+    );
+    assert!(
+        names(composition(&mut c, &styr, date(2025, 12, 31)).await).contains(&"Karin Ström".into())
+    );
+    assert!(
+        !names(composition(&mut c, &styr, date(2026, 1, 1)).await).contains(&"Karin Ström".into())
+    );
+
+    // The same person in the same role and place twice at once is refused …
+    let err = c
+        .create_assignment(as_(
+            ANNA,
+            pb::CreateAssignmentRequest {
+                request_id: String::new(),
+                assignment: Some(pb::Assignment {
+                    person_id: karin.clone(),
+                    role_id: kommunchef.clone(),
+                    municipality_id: "tranemo".into(),
+                    valid_from: date(2025, 12, 31),
+                    decision_ref: "KS Tranemo 2025-01-15 § 3".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
     // … the day after is fine.
-    c.create_assignment(as_(ANNA, pb::CreateAssignmentRequest {
-        request_id: String::new(),
-        assignment: Some(pb::Assignment {
-            person_id: karin.clone(),
-            role_id: kommunchef.clone(),
-            municipality_id: "tranemo".into(),
-            valid_from: date(2026, 1, 1),
-            valid_to: date(2026, 1, 31),
-            decision_ref: "KS Tranemo 2025-12-15 § 201".into(),
-            ..Default::default()
-        }),
-    }))
+    c.create_assignment(as_(
+        ANNA,
+        pb::CreateAssignmentRequest {
+            request_id: String::new(),
+            assignment: Some(pb::Assignment {
+                person_id: karin.clone(),
+                role_id: kommunchef.clone(),
+                municipality_id: "tranemo".into(),
+                valid_from: date(2026, 1, 1),
+                valid_to: date(2026, 1, 31),
+                decision_ref: "KS Tranemo 2025-12-15 § 201".into(),
+                ..Default::default()
+            }),
+        },
+    ))
     .await
     .unwrap();
 
@@ -210,27 +316,33 @@ async fn assignment_date_boundaries(db: TestDb) {
     let allowed = |c: &mut Client| {
         let mut c = c.clone();
         async move {
-            c.check_permission(as_(KARIN, pb::CheckPermissionRequest {
-                action: "roles.assign_municipal".into(),
-                municipality_id: "tranemo".into(),
-                ..Default::default()
-            }))
+            c.check_permission(as_(
+                KARIN,
+                pb::CheckPermissionRequest {
+                    action: "roles.assign_municipal".into(),
+                    municipality_id: "tranemo".into(),
+                    ..Default::default()
+                },
+            ))
             .await
             .unwrap()
             .into_inner()
         }
     };
-    c.create_assignment(as_(ANNA, pb::CreateAssignmentRequest {
-        request_id: String::new(),
-        assignment: Some(pb::Assignment {
-            person_id: karin.clone(),
-            role_id: kommunchef.clone(),
-            municipality_id: "tranemo".into(),
-            valid_from: date(2099, 1, 1),
-            decision_ref: "KS Tranemo 2098-12-01 § 1".into(),
-            ..Default::default()
-        }),
-    }))
+    c.create_assignment(as_(
+        ANNA,
+        pb::CreateAssignmentRequest {
+            request_id: String::new(),
+            assignment: Some(pb::Assignment {
+                person_id: karin.clone(),
+                role_id: kommunchef.clone(),
+                municipality_id: "tranemo".into(),
+                valid_from: date(2099, 1, 1),
+                decision_ref: "KS Tranemo 2098-12-01 § 1".into(),
+                ..Default::default()
+            }),
+        },
+    ))
     .await
     .unwrap();
     let d = allowed(&mut c).await;
@@ -239,12 +351,15 @@ async fn assignment_date_boundaries(db: TestDb) {
 
     // History of one person: every assignment, newest first.
     let history = c
-        .list_assignments(as_(KARIN, pb::ListAssignmentsRequest {
-            collaboration_id: collab(),
-            person_id: karin.clone(),
-            include_history: true,
-            ..Default::default()
-        }))
+        .list_assignments(as_(
+            KARIN,
+            pb::ListAssignmentsRequest {
+                collaboration_id: collab(),
+                person_id: karin.clone(),
+                include_history: true,
+                ..Default::default()
+            },
+        ))
         .await
         .unwrap()
         .into_inner()
@@ -272,39 +387,68 @@ async fn roles_are_assigned_within_ones_own_municipality(db: TestDb) {
         }),
     };
     // Tranemo's informationssäkerhetssamordnare cannot assign in Ulricehamn …
-    let err = c.create_assignment(as_(KARIN, assign(&lars, &utvecklingschef, "ulricehamn"))).await.unwrap_err();
+    let err = c
+        .create_assignment(as_(KARIN, assign(&lars, &utvecklingschef, "ulricehamn")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
     // … nor may Tranemo's kommunchef.
-    let err = c.create_assignment(as_(ANNA, assign(&lars, &utvecklingschef, "ulricehamn"))).await.unwrap_err();
+    let err = c
+        .create_assignment(as_(ANNA, assign(&lars, &utvecklingschef, "ulricehamn")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     // … nor end an Ulricehamn assignment.
     let a = c
-        .list_assignments(as_(KARIN, pb::ListAssignmentsRequest {
-            collaboration_id: collab(),
-            person_id: lars.clone(),
-            ..Default::default()
-        }))
+        .list_assignments(as_(
+            KARIN,
+            pb::ListAssignmentsRequest {
+                collaboration_id: collab(),
+                person_id: lars.clone(),
+                ..Default::default()
+            },
+        ))
         .await
         .unwrap()
         .into_inner()
         .assignments
         .remove(0);
     let err = c
-        .end_assignment(as_(KARIN, pb::EndAssignmentRequest { id: a.id.clone(), valid_to: date(2026, 12, 31), etag: a.etag.clone() }))
+        .end_assignment(as_(
+            KARIN,
+            pb::EndAssignmentRequest {
+                id: a.id.clone(),
+                valid_to: date(2026, 12, 31),
+                etag: a.etag.clone(),
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     // Ulricehamn's kommunchef may; IT roles are the IT-chef's.
-    c.create_assignment(as_(LARS, assign(&lars, &utvecklingschef, "ulricehamn"))).await.unwrap();
-    let err = c.create_assignment(as_(LARS, assign(&lars, &it_tekniker, ""))).await.unwrap_err();
+    c.create_assignment(as_(LARS, assign(&lars, &utvecklingschef, "ulricehamn")))
+        .await
+        .unwrap();
+    let err = c
+        .create_assignment(as_(LARS, assign(&lars, &it_tekniker, "")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
-    c.create_assignment(as_(PER, assign(&lars, &it_tekniker, ""))).await.unwrap();
+    c.create_assignment(as_(PER, assign(&lars, &it_tekniker, "")))
+        .await
+        .unwrap();
     // A municipal role needs its municipality; the holder must be employed there.
-    let err = c.create_assignment(as_(LARS, assign(&lars, &utvecklingschef, ""))).await.unwrap_err();
+    let err = c
+        .create_assignment(as_(LARS, assign(&lars, &utvecklingschef, "")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().contains("assignment.municipality_id"));
     let karin = person_id(&mut c, KARIN).await;
-    let err = c.create_assignment(as_(LARS, assign(&karin, &utvecklingschef, "ulricehamn"))).await.unwrap_err();
+    let err = c
+        .create_assignment(as_(LARS, assign(&karin, &utvecklingschef, "ulricehamn")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().contains("assignment.person_id"));
     server.stop().await;
@@ -327,65 +471,123 @@ async fn third_municipality_joins(db: TestDb) {
         decision_ref: "IT-styrgruppen 2026-10-01 § 12".into(),
     };
     // Only IT-styrgruppen's secretary adds members.
-    let err = c.create_municipality(as_(ANNA, join(date(2026, 1, 1), "boras-1"))).await.unwrap_err();
+    let err = c
+        .create_municipality(as_(ANNA, join(date(2026, 1, 1), "boras-1")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     let today = samverkan_core::dates::to_proto(samverkan_core::dates::today());
-    let created = c.create_municipality(as_(EVA, join(Some(today), "boras-1"))).await.unwrap().into_inner();
+    let created = c
+        .create_municipality(as_(EVA, join(Some(today), "boras-1")))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(created.municipality.unwrap().name, "Borås Stad");
     // A retry with the same request_id creates nothing new.
-    let again = c.create_municipality(as_(EVA, join(Some(today), "boras-1"))).await.unwrap().into_inner();
+    let again = c
+        .create_municipality(as_(EVA, join(Some(today), "boras-1")))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(again.membership, created.membership);
 
     // From its join date it sees what is shared with the collaboration …
     let forums = c
-        .list_forums(TestServer::request(&boras, pb::ListForumsRequest { collaboration_id: collab() }))
+        .list_forums(TestServer::request(
+            &boras,
+            pb::ListForumsRequest {
+                collaboration_id: collab(),
+            },
+        ))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(forums.forums.len(), 5);
     let members = c
-        .list_members(TestServer::request(&boras, pb::ListMembersRequest { collaboration_id: collab(), ..Default::default() }))
+        .list_members(TestServer::request(
+            &boras,
+            pb::ListMembersRequest {
+                collaboration_id: collab(),
+                ..Default::default()
+            },
+        ))
         .await
         .unwrap()
         .into_inner();
-    let ids: Vec<_> = members.memberships.iter().map(|m| m.municipality_id.as_str()).collect();
+    let ids: Vec<_> = members
+        .memberships
+        .iter()
+        .map(|m| m.municipality_id.as_str())
+        .collect();
     assert_eq!(ids, ["tranemo", "ulricehamn", "boras"]);
     // … and history (dated membership: it is not a member yesterday, but
     // still sees the organisation's past, since that is shared).
-    let yesterday = samverkan_core::dates::to_proto(samverkan_core::dates::today().pred_opt().unwrap());
+    let yesterday =
+        samverkan_core::dates::to_proto(samverkan_core::dates::today().pred_opt().unwrap());
     let before = c
-        .list_members(TestServer::request(&boras, pb::ListMembersRequest {
-            collaboration_id: collab(),
-            on: Some(yesterday),
-            include_history: false,
-        }))
+        .list_members(TestServer::request(
+            &boras,
+            pb::ListMembersRequest {
+                collaboration_id: collab(),
+                on: Some(yesterday),
+                include_history: false,
+            },
+        ))
         .await
         .unwrap()
         .into_inner();
-    assert!(before.memberships.iter().all(|m| m.municipality_id != "boras"));
+    assert!(
+        before
+            .memberships
+            .iter()
+            .all(|m| m.municipality_id != "boras")
+    );
     // Its people sit in no forum yet, and nothing of the others changes.
     let styr = forum_id(&mut c, "styrgruppen").await;
     assert_eq!(composition(&mut c, &styr, None).await.len(), 7);
     // It cannot change another member's data.
-    let tranemo = c.get_municipality(as_(ANNA, pb::GetMunicipalityRequest { id: "tranemo".into() })).await.unwrap();
+    let tranemo = c
+        .get_municipality(as_(
+            ANNA,
+            pb::GetMunicipalityRequest {
+                id: "tranemo".into(),
+            },
+        ))
+        .await
+        .unwrap();
     let err = c
-        .update_municipality(TestServer::request(&boras, pb::UpdateMunicipalityRequest {
-            municipality: Some(pb::Municipality { name: "Kapad".into(), ..tranemo.into_inner().municipality.unwrap() }),
-            etag: "x".into(),
-        }))
+        .update_municipality(TestServer::request(
+            &boras,
+            pb::UpdateMunicipalityRequest {
+                municipality: Some(pb::Municipality {
+                    name: "Kapad".into(),
+                    ..tranemo.into_inner().municipality.unwrap()
+                }),
+                etag: "x".into(),
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
 
     // A member joining in the future sees nothing shared until then.
     let future = pb::CreateMunicipalityRequest {
-        municipality: Some(pb::Municipality { id: "svenljunga".into(), name: "Svenljunga kommun".into(), ..Default::default() }),
+        municipality: Some(pb::Municipality {
+            id: "svenljunga".into(),
+            name: "Svenljunga kommun".into(),
+            ..Default::default()
+        }),
         ..join(date(2099, 1, 1), "svenljunga-1")
     };
     c.create_municipality(as_(EVA, future)).await.unwrap();
     let svenljunga = TestServer::token_for("kim@svenljunga.se", "svenljunga");
     let err = c
-        .list_forums(TestServer::request(&svenljunga, pb::ListForumsRequest { collaboration_id: collab() }))
+        .list_forums(TestServer::request(
+            &svenljunga,
+            pb::ListForumsRequest {
+                collaboration_id: collab(),
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound, "{err:?}");
@@ -399,25 +601,52 @@ async fn outsiders_cannot_list_the_collaborations_people(db: TestDb) {
         samverkan_core::TenantScope::private(samverkan_core::TenantId::parse("boras").unwrap()),
         "test",
     );
-    let tx = db.app.begin(&ctx, "roles", samverkan_db::Access::Write).await.unwrap();
-    samverkan_roles::store::insert_municipality(&tx, &ctx.principal.tenant, "Borås Stad", "").await.unwrap();
+    let tx = db
+        .app
+        .begin(&ctx, "roles", samverkan_db::Access::Write)
+        .await
+        .unwrap();
+    samverkan_roles::store::insert_municipality(&tx, &ctx.principal.tenant, "Borås Stad", "")
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let boras = TestServer::token_for("anna.andersson@boras.se", "boras");
     for filter in ["", "tranemo"] {
         let people = c
-            .list_people(TestServer::request(&boras, pb::ListPeopleRequest { municipality_id: filter.into(), ..Default::default() }))
+            .list_people(TestServer::request(
+                &boras,
+                pb::ListPeopleRequest {
+                    municipality_id: filter.into(),
+                    ..Default::default()
+                },
+            ))
             .await
             .unwrap()
             .into_inner();
-        assert!(people.people.is_empty(), "an outsider saw {:?}", people.people);
+        assert!(
+            people.people.is_empty(),
+            "an outsider saw {:?}",
+            people.people
+        );
     }
     let err = c
-        .list_roles(TestServer::request(&boras, pb::ListRolesRequest { collaboration_id: collab() }))
+        .list_roles(TestServer::request(
+            &boras,
+            pb::ListRolesRequest {
+                collaboration_id: collab(),
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     let anna = person_id(&mut c, ANNA).await;
-    let err = c.get_person(TestServer::request(&boras, pb::GetPersonRequest { id: anna })).await.unwrap_err();
+    let err = c
+        .get_person(TestServer::request(
+            &boras,
+            pb::GetPersonRequest { id: anna },
+        ))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     server.stop().await;
 }
@@ -425,7 +654,12 @@ backend_test!(outsiders_cannot_list_the_collaborations_people);
 
 async fn creates_are_idempotent_updates_need_the_current_etag(db: TestDb) {
     let (server, mut c) = start(&db).await;
-    let before = samverkan_db::audit::verify(&db.app, &[samverkan_core::TenantId::parse("tranemo").unwrap()]).await.unwrap();
+    let before = samverkan_db::audit::verify(
+        &db.app,
+        &[samverkan_core::TenantId::parse("tranemo").unwrap()],
+    )
+    .await
+    .unwrap();
     let create = |name: &str| pb::CreatePersonRequest {
         request_id: "9f1c2d1e-anställning".into(),
         person: Some(pb::Person {
@@ -434,18 +668,39 @@ async fn creates_are_idempotent_updates_need_the_current_etag(db: TestDb) {
             ..Default::default()
         }),
     };
-    let first = c.create_person(as_(ANNA, create("Märta Ölund"))).await.unwrap().into_inner().person.unwrap();
-    let second = c.create_person(as_(ANNA, create("Märta Ölund"))).await.unwrap().into_inner().person.unwrap();
+    let first = c
+        .create_person(as_(ANNA, create("Märta Ölund")))
+        .await
+        .unwrap()
+        .into_inner()
+        .person
+        .unwrap();
+    let second = c
+        .create_person(as_(ANNA, create("Märta Ölund")))
+        .await
+        .unwrap()
+        .into_inner()
+        .person
+        .unwrap();
     assert_eq!(first, second);
-    let err = c.create_person(as_(ANNA, create("Någon Annan"))).await.unwrap_err();
+    let err = c
+        .create_person(as_(ANNA, create("Någon Annan")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().contains("request_id"));
 
     let updated = c
-        .update_person(as_(ANNA, pb::UpdatePersonRequest {
-            person: Some(pb::Person { display_name: "Märta Öhlund".into(), ..first.clone() }),
-            etag: first.etag.clone(),
-        }))
+        .update_person(as_(
+            ANNA,
+            pb::UpdatePersonRequest {
+                person: Some(pb::Person {
+                    display_name: "Märta Öhlund".into(),
+                    ..first.clone()
+                }),
+                etag: first.etag.clone(),
+            },
+        ))
         .await
         .unwrap()
         .into_inner()
@@ -454,38 +709,75 @@ async fn creates_are_idempotent_updates_need_the_current_etag(db: TestDb) {
     assert_eq!(updated.display_name, "Märta Öhlund");
     assert_ne!(updated.etag, first.etag);
     let err = c
-        .update_person(as_(ANNA, pb::UpdatePersonRequest {
-            person: Some(pb::Person { display_name: "Märta Ö.".into(), ..first.clone() }),
-            etag: first.etag.clone(),
-        }))
+        .update_person(as_(
+            ANNA,
+            pb::UpdatePersonRequest {
+                person: Some(pb::Person {
+                    display_name: "Märta Ö.".into(),
+                    ..first.clone()
+                }),
+                etag: first.etag.clone(),
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::Aborted);
-    let now = c.get_person(as_(LARS, pb::GetPersonRequest { id: first.id.clone() })).await.unwrap().into_inner();
-    assert_eq!(now.person.unwrap().display_name, "Märta Öhlund", "the stale update changed nothing");
+    let now = c
+        .get_person(as_(
+            LARS,
+            pb::GetPersonRequest {
+                id: first.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        now.person.unwrap().display_name,
+        "Märta Öhlund",
+        "the stale update changed nothing"
+    );
     // Ulricehamn may read but not change Tranemo's people.
     let err = c
-        .update_person(as_(LARS, pb::UpdatePersonRequest {
-            person: Some(pb::Person { display_name: "X".into(), ..updated.clone() }),
-            etag: updated.etag.clone(),
-        }))
+        .update_person(as_(
+            LARS,
+            pb::UpdatePersonRequest {
+                person: Some(pb::Person {
+                    display_name: "X".into(),
+                    ..updated.clone()
+                }),
+                etag: updated.etag.clone(),
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
 
     // Bad input names the field and writes nothing.
     let err = c
-        .create_person(as_(ANNA, pb::CreatePersonRequest {
-            request_id: String::new(),
-            person: Some(pb::Person { display_name: " ".into(), email: "ingen-adress".into(), ..Default::default() }),
-        }))
+        .create_person(as_(
+            ANNA,
+            pb::CreatePersonRequest {
+                request_id: String::new(),
+                person: Some(pb::Person {
+                    display_name: " ".into(),
+                    email: "ingen-adress".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().contains("person.display_name"));
 
     // Two mutations (create, update), each audited in Tranemo's chain.
-    let after = samverkan_db::audit::verify(&db.app, &[samverkan_core::TenantId::parse("tranemo").unwrap()]).await.unwrap();
+    let after = samverkan_db::audit::verify(
+        &db.app,
+        &[samverkan_core::TenantId::parse("tranemo").unwrap()],
+    )
+    .await
+    .unwrap();
     assert!(after.broken.is_empty());
     assert_eq!(after.entries, before.entries + 2);
     server.stop().await;
@@ -505,22 +797,56 @@ async fn mandates_are_versioned(db: TestDb) {
             ..Default::default()
         }),
     };
-    let err = c.create_mandate(as_(ANNA, add("Nytt uppdrag", 2030))).await.unwrap_err();
-    assert_eq!(err.code(), Code::PermissionDenied, "only IT-styrgruppen's secretary changes a forum's mandate");
-    let v2 = c.create_mandate(as_(EVA, add("Uppdrag två: strategiska beslut om IT och digitalisering.", 2030))).await.unwrap();
+    let err = c
+        .create_mandate(as_(ANNA, add("Nytt uppdrag", 2030)))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::PermissionDenied,
+        "only IT-styrgruppen's secretary changes a forum's mandate"
+    );
+    let v2 = c
+        .create_mandate(as_(
+            EVA,
+            add(
+                "Uppdrag två: strategiska beslut om IT och digitalisering.",
+                2030,
+            ),
+        ))
+        .await
+        .unwrap();
     assert_eq!(v2.into_inner().mandate.unwrap().version, 2);
     let all = c
-        .list_mandates(as_(LARS, pb::ListMandatesRequest { forum_id: styr.clone(), ..Default::default() }))
+        .list_mandates(as_(
+            LARS,
+            pb::ListMandatesRequest {
+                forum_id: styr.clone(),
+                ..Default::default()
+            },
+        ))
         .await
         .unwrap()
         .into_inner()
         .mandates;
     assert_eq!(all.iter().map(|m| m.version).collect::<Vec<_>>(), [2, 1]);
     // Today the first version is in force; the second from 2030.
-    let forum = c.get_forum(as_(LARS, pb::GetForumRequest { id: styr.clone() })).await.unwrap().into_inner().forum.unwrap();
+    let forum = c
+        .get_forum(as_(LARS, pb::GetForumRequest { id: styr.clone() }))
+        .await
+        .unwrap()
+        .into_inner()
+        .forum
+        .unwrap();
     assert_eq!(forum.mandate.unwrap().version, 1);
     let later = c
-        .get_forum_composition(as_(LARS, pb::GetForumCompositionRequest { forum_id: styr.clone(), on: date(2030, 1, 1) }))
+        .get_forum_composition(as_(
+            LARS,
+            pb::GetForumCompositionRequest {
+                forum_id: styr.clone(),
+                on: date(2030, 1, 1),
+            },
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -537,14 +863,29 @@ async fn permissions_answer_with_reasons(db: TestDb) {
         forum_id: forum.into(),
         ..Default::default()
     };
-    let d = c.check_permission(as_(EVA, check("minutes.record", &styr))).await.unwrap().into_inner();
+    let d = c
+        .check_permission(as_(EVA, check("minutes.record", &styr)))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(d.allowed, "{}", d.reason);
-    let d = c.check_permission(as_(ANNA, check("minutes.record", &styr))).await.unwrap().into_inner();
+    let d = c
+        .check_permission(as_(ANNA, check("minutes.record", &styr)))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(!d.allowed);
     assert!(d.reason.contains("sekreterare"), "{}", d.reason);
-    let d = c.check_permission(as_(ANNA, check("matters.escalate", &styr))).await.unwrap().into_inner();
+    let d = c
+        .check_permission(as_(ANNA, check("matters.escalate", &styr)))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(d.allowed, "the chair escalates: {}", d.reason);
-    let err = c.check_permission(as_(ANNA, check("no.such.action", ""))).await.unwrap_err();
+    let err = c
+        .check_permission(as_(ANNA, check("no.such.action", "")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     server.stop().await;
 }
