@@ -6,9 +6,11 @@ pub mod context;
 pub mod dates;
 pub mod error;
 pub mod ids;
+pub mod money;
 pub mod paging;
 pub mod text;
 
 pub use context::{Directory, Principal, RequestContext, TenantScope};
 pub use error::{ApiError, FieldViolation};
 pub use ids::{CollaborationId, TenantId, new_uuid};
+pub use money::Money;

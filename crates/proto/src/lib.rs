@@ -15,6 +15,12 @@ pub mod common {
     }
 }
 
+pub mod forums {
+    pub mod v1 {
+        tonic::include_proto!("samverkan.forums.v1");
+    }
+}
+
 pub mod roles {
     pub mod v1 {
         tonic::include_proto!("samverkan.roles.v1");
@@ -24,4 +30,5 @@ pub mod roles {
 /// Fully qualified gRPC service names, as reflection and health report them.
 pub mod service_names {
     pub const ROLES: &str = "samverkan.roles.v1.RolesService";
+    pub const FORUMS: &str = "samverkan.forums.v1.ForumsService";
 }

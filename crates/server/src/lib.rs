@@ -24,15 +24,17 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Svc {
     Roles,
+    Forums,
 }
 
 impl Svc {
-    pub const ALL: &'static [Svc] = &[Svc::Roles];
+    pub const ALL: &'static [Svc] = &[Svc::Roles, Svc::Forums];
 
     /// The short name used on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Svc::Roles => "roles",
+            Svc::Forums => "forums",
         }
     }
 
@@ -40,6 +42,7 @@ impl Svc {
     pub fn grpc_name(self) -> &'static str {
         match self {
             Svc::Roles => service_names::ROLES,
+            Svc::Forums => service_names::FORUMS,
         }
     }
 
@@ -124,6 +127,14 @@ pub async fn serve(
             Svc::Roles => {
                 router.add_service(samverkan_roles::RolesApi::new(cfg.db.clone()).into_server())
             }
+            // The roles client is in process: the services share the binary.
+            Svc::Forums => router.add_service(
+                samverkan_forums::ForumsApi::new(
+                    cfg.db.clone(),
+                    samverkan_roles::RolesClient::local(cfg.db.clone()),
+                )
+                .into_server(),
+            ),
         };
     }
 
@@ -196,6 +207,9 @@ pub async fn migrate_all(db: &Database) -> anyhow::Result<()> {
     db.migrate::<samverkan_roles::migration::Migrator>()
         .await
         .context("migrate roles")?;
+    db.migrate::<samverkan_forums::migration::Migrator>()
+        .await
+        .context("migrate forums")?;
     Ok(())
 }
 
@@ -206,6 +220,10 @@ mod tests {
     #[test]
     fn service_lists() {
         assert_eq!(Svc::parse_list("roles").ok(), Some(vec![Svc::Roles]));
+        assert_eq!(
+            Svc::parse_list("forums,roles").ok(),
+            Some(vec![Svc::Roles, Svc::Forums])
+        );
         assert_eq!(Svc::parse_list("all").ok(), Some(Svc::ALL.to_vec()));
         assert_eq!(
             Svc::parse_list(" roles , roles ").ok(),

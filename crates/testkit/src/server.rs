@@ -30,6 +30,8 @@ impl TestServer {
     /// Starts the given services over `db.app` (the demo organisation is
     /// loaded first) and waits until the port accepts connections.
     pub async fn start(db: &TestDb, services: &[Svc]) -> Self {
+        // Server-side errors show in a failing test's output.
+        samverkan_telemetry::init_for_tests();
         samverkan_roles::demo::load(&db.app)
             .await
             .expect("load demo data");

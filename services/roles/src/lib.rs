@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod authz;
+pub mod client;
 pub mod demo;
 pub mod directory;
 pub mod domain;
@@ -15,4 +16,5 @@ pub mod store;
 pub const SERVICE: &str = "roles";
 
 pub use api::RolesApi;
+pub use client::RolesClient;
 pub use directory::LocalDirectory;

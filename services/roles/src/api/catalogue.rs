@@ -65,7 +65,7 @@ fn assign_action(role: &role::Model, municipality: Option<&str>) -> (&'static st
 }
 
 impl Handlers {
-    pub(super) async fn list_roles(
+    pub async fn list_roles(
         &self,
         ctx: &RequestContext,
         req: pb::ListRolesRequest,
@@ -102,7 +102,7 @@ impl Handlers {
         }
     }
 
-    pub(super) async fn create_mandate(
+    pub async fn create_mandate(
         &self,
         ctx: &RequestContext,
         req: pb::CreateMandateRequest,
@@ -163,7 +163,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn list_mandates(
+    pub async fn list_mandates(
         &self,
         ctx: &RequestContext,
         req: pb::ListMandatesRequest,
@@ -177,7 +177,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn create_assignment(
+    pub async fn create_assignment(
         &self,
         ctx: &RequestContext,
         req: pb::CreateAssignmentRequest,
@@ -320,7 +320,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn end_assignment(
+    pub async fn end_assignment(
         &self,
         ctx: &RequestContext,
         req: pb::EndAssignmentRequest,
@@ -351,7 +351,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn list_assignments(
+    pub async fn list_assignments(
         &self,
         ctx: &RequestContext,
         req: pb::ListAssignmentsRequest,
@@ -389,7 +389,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn list_forums(
+    pub async fn list_forums(
         &self,
         ctx: &RequestContext,
         req: pb::ListForumsRequest,
@@ -422,7 +422,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn get_forum(
+    pub async fn get_forum(
         &self,
         ctx: &RequestContext,
         req: pb::GetForumRequest,
@@ -440,7 +440,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn create_seat(
+    pub async fn create_seat(
         &self,
         ctx: &RequestContext,
         req: pb::CreateSeatRequest,
@@ -500,7 +500,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn end_seat(
+    pub async fn end_seat(
         &self,
         ctx: &RequestContext,
         req: pb::EndSeatRequest,
@@ -527,7 +527,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn get_forum_composition(
+    pub async fn get_forum_composition(
         &self,
         ctx: &RequestContext,
         req: pb::GetForumCompositionRequest,
@@ -633,7 +633,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn check_permission(
+    pub async fn check_permission(
         &self,
         ctx: &RequestContext,
         req: pb::CheckPermissionRequest,

@@ -28,10 +28,16 @@ pub struct Handlers {
     db: Database,
 }
 
+impl Handlers {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
 impl RolesApi {
     pub fn new(db: Database) -> Self {
         Self {
-            handlers: Handlers { db },
+            handlers: Handlers::new(db),
         }
     }
 

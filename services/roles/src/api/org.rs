@@ -42,7 +42,7 @@ fn email(field: &str, s: &str) -> Result<String, ApiError> {
 }
 
 impl Handlers {
-    pub(super) async fn who_am_i(
+    pub async fn who_am_i(
         &self,
         ctx: &RequestContext,
         _: pb::WhoAmIRequest,
@@ -70,7 +70,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn list_municipalities(
+    pub async fn list_municipalities(
         &self,
         ctx: &RequestContext,
         req: pb::ListMunicipalitiesRequest,
@@ -108,7 +108,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn get_municipality(
+    pub async fn get_municipality(
         &self,
         ctx: &RequestContext,
         req: pb::GetMunicipalityRequest,
@@ -128,7 +128,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn create_municipality(
+    pub async fn create_municipality(
         &self,
         ctx: &RequestContext,
         req: pb::CreateMunicipalityRequest,
@@ -187,7 +187,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn update_municipality(
+    pub async fn update_municipality(
         &self,
         ctx: &RequestContext,
         req: pb::UpdateMunicipalityRequest,
@@ -221,7 +221,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn list_collaborations(
+    pub async fn list_collaborations(
         &self,
         ctx: &RequestContext,
         _: pb::ListCollaborationsRequest,
@@ -237,7 +237,7 @@ impl Handlers {
         Ok(pb::ListCollaborationsResponse { memberships })
     }
 
-    pub(super) async fn get_collaboration(
+    pub async fn get_collaboration(
         &self,
         ctx: &RequestContext,
         req: pb::GetCollaborationRequest,
@@ -253,7 +253,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn list_members(
+    pub async fn list_members(
         &self,
         ctx: &RequestContext,
         req: pb::ListMembersRequest,
@@ -272,7 +272,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn end_membership(
+    pub async fn end_membership(
         &self,
         ctx: &RequestContext,
         req: pb::EndMembershipRequest,
@@ -313,7 +313,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn list_people(
+    pub async fn list_people(
         &self,
         ctx: &RequestContext,
         req: pb::ListPeopleRequest,
@@ -333,7 +333,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn get_person(
+    pub async fn get_person(
         &self,
         ctx: &RequestContext,
         req: pb::GetPersonRequest,
@@ -349,7 +349,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn create_person(
+    pub async fn create_person(
         &self,
         ctx: &RequestContext,
         req: pb::CreatePersonRequest,
@@ -403,7 +403,7 @@ impl Handlers {
         })
     }
 
-    pub(super) async fn update_person(
+    pub async fn update_person(
         &self,
         ctx: &RequestContext,
         req: pb::UpdatePersonRequest,

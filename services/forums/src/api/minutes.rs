@@ -1,0 +1,490 @@
+//! Minutes: attendance, numbered paragraphs, adjusters, adjustment and
+//! corrections.
+
+use chrono::Datelike;
+use prost::Message as _;
+use samverkan_core::text::required_line;
+use samverkan_core::{ApiError, RequestContext};
+use samverkan_db::idempotency::Claim;
+use samverkan_proto::forums::v1 as pb;
+use samverkan_proto::roles::v1 as roles_pb;
+use serde_json::json;
+
+use super::convert::{self, minutes_pb, paragraph_pb};
+use super::matters::{description, transition};
+use super::meetings::{meeting_state, not_locked, visible_meeting};
+use super::{Handlers, On};
+use crate::domain::matter::Transition;
+use crate::domain::meeting::{self as rules, Eligible, State, reference};
+use crate::store::{self, matter as matter_row, meeting, paragraph};
+
+fn minutes_open(m: &meeting::Model) -> Result<(), ApiError> {
+    if !matches!(not_locked(m)?, State::Held | State::MinutesDrafted) {
+        return Err(ApiError::precondition(
+            "MINUTES_NOT_OPEN",
+            format!("meetings/{}", m.id),
+            "the minutes are not open: publish the agenda and record attendance first",
+        ));
+    }
+    Ok(())
+}
+
+impl Handlers {
+    pub async fn record_attendance(
+        &self,
+        ctx: &RequestContext,
+        req: pb::RecordAttendanceRequest,
+    ) -> Result<pb::RecordAttendanceResponse, ApiError> {
+        let etag = required_line("etag", &req.etag, 64)?;
+        let mut present = Vec::with_capacity(req.attendance.len());
+        for (i, a) in req.attendance.iter().enumerate() {
+            let name = required_line(&format!("attendance[{i}].name"), &a.name, 200)?;
+            let status = match pb::AttendanceStatus::try_from(a.status) {
+                Ok(pb::AttendanceStatus::Present) => "present",
+                Ok(pb::AttendanceStatus::Absent) => "absent",
+                Ok(pb::AttendanceStatus::DeputyServing) => "deputy_serving",
+                _ => {
+                    return Err(ApiError::invalid_field(
+                        format!("attendance[{i}].status"),
+                        "must be PRESENT, ABSENT or DEPUTY_SERVING",
+                    ));
+                }
+            };
+            convert::opt_uuid(&format!("attendance[{i}].person_id"), &a.person_id)?;
+            convert::opt_uuid(
+                &format!("attendance[{i}].deputy_for_person_id"),
+                &a.deputy_for_person_id,
+            )?;
+            present.push(convert::Present {
+                person_id: a.person_id.clone(),
+                name,
+                status: status.into(),
+                deputy_for: a.deputy_for_person_id.clone(),
+            });
+        }
+        if present.is_empty() {
+            return Err(ApiError::invalid_field(
+                "attendance",
+                "must list who attended",
+            ));
+        }
+        let tx = self.write(ctx).await?;
+        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
+        self.require(
+            ctx,
+            "minutes.record",
+            On {
+                forum: Some(m.forum_id),
+                ..Default::default()
+            },
+        )
+        .await?;
+        if not_locked(&m)? == State::Planned {
+            return Err(ApiError::precondition(
+                "AGENDA_NOT_PUBLISHED",
+                format!("meetings/{}", m.id),
+                "publish the agenda before the meeting is held",
+            ));
+        }
+        let attendance = serde_json::to_string(&present).map_err(ApiError::internal_from)?;
+        let saved = store::save_meeting(
+            &tx,
+            meeting::Model {
+                // Recording attendance again keeps paragraphs already drafted.
+                state: if m.state == State::MinutesDrafted.as_str() { State::MinutesDrafted } else { State::Held }
+                    .as_str()
+                    .into(),
+                attendance,
+                ..m
+            },
+            &etag,
+            json!({"attendance": present.iter().map(|p| json!({"name": p.name, "status": p.status})).collect::<Vec<_>>()}),
+        )
+        .await?;
+        let paragraphs = store::paragraphs(&tx, saved.id).await?;
+        tx.commit().await?;
+        self.events.publish(saved.id, None);
+        Ok(pb::RecordAttendanceResponse {
+            minutes: Some(minutes_pb(&saved, paragraphs)),
+        })
+    }
+
+    pub async fn add_paragraph(
+        &self,
+        ctx: &RequestContext,
+        req: pb::AddParagraphRequest,
+    ) -> Result<pb::AddParagraphResponse, ApiError> {
+        let p = req.paragraph.clone().unwrap_or_default();
+        let item_id = convert::uuid("paragraph.agenda_item_id", &p.agenda_item_id)?;
+        let outcome = convert::outcome_from_pb(p.outcome)?;
+        let presented = description("paragraph.presented", &p.presented)?;
+        let decision = description("paragraph.decision", &p.decision)?;
+        if decision.is_empty() {
+            return Err(ApiError::invalid_field(
+                "paragraph.decision",
+                "must say what was decided or noted",
+            ));
+        }
+        let tx = self.write(ctx).await?;
+        let m = visible_meeting(&tx, "paragraph.meeting_id", &p.meeting_id).await?;
+        self.require(
+            ctx,
+            "minutes.record",
+            On {
+                forum: Some(m.forum_id),
+                ..Default::default()
+            },
+        )
+        .await?;
+        minutes_open(&m)?;
+        let stored = match tx
+            .claim_request(&req.request_id, &req.encode_to_vec())
+            .await?
+        {
+            Claim::Replay(resource) => {
+                let id = convert::uuid("id", resource.trim_start_matches("paragraphs/"))?;
+                store::find_paragraph(&tx, id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("replayed paragraph vanished"))?
+            }
+            Claim::New => {
+                let item = store::find_agenda_item(&tx, item_id)
+                    .await?
+                    .filter(|i| i.meeting_id == m.id)
+                    .ok_or_else(|| ApiError::not_found("agenda item", &p.agenda_item_id))?;
+                let title = if p.title.trim().is_empty() {
+                    item.title.clone()
+                } else {
+                    required_line("paragraph.title", &p.title, 200)?
+                };
+                if let Some(matter_id) = item.matter_id {
+                    let mt = store::find_matter(&tx, matter_id)
+                        .await?
+                        .ok_or_else(|| ApiError::internal("matter of agenda item"))?;
+                    if outcome == "escalated" {
+                        // Stays on the agenda until EscalateMatter moves it up with this §.
+                        transition(&mt, Transition::Escalate)?;
+                    } else {
+                        let next = transition(&mt, Transition::Handle)?;
+                        let etag = mt.etag.clone();
+                        store::save_matter(
+                            &tx,
+                            matter_row::Model {
+                                state: next.as_str().into(),
+                                ..mt
+                            },
+                            &etag,
+                            json!({"handle": {"meeting": m.id, "outcome": outcome}}),
+                        )
+                        .await?;
+                    }
+                }
+                // The series follows the meeting's calendar year in Stockholm.
+                let year = samverkan_core::dates::stockholm_date(m.start_time).year();
+                let number =
+                    store::next_paragraph_number(&tx, m.forum_id, m.collaboration_id, year).await?;
+                let created = store::insert_paragraph(
+                    &tx,
+                    paragraph::Model {
+                        id: samverkan_core::new_uuid(),
+                        collaboration_id: m.collaboration_id,
+                        meeting_id: m.id,
+                        forum_id: m.forum_id,
+                        year,
+                        number,
+                        agenda_item_id: Some(item.id),
+                        title,
+                        presented,
+                        decision,
+                        outcome: outcome.into(),
+                        corrects_paragraph_id: None,
+                        create_time: store::now(),
+                    },
+                )
+                .await?;
+                tx.finish_request(&req.request_id, &format!("paragraphs/{}", created.id))
+                    .await?;
+                if meeting_state(&m)? == State::Held {
+                    let drafting = meeting::Model {
+                        state: State::MinutesDrafted.as_str().into(),
+                        ..m.clone()
+                    };
+                    store::save_meeting(&tx, drafting, "", json!({"minutes_drafted": {}})).await?;
+                }
+                created
+            }
+        };
+        tx.commit().await?;
+        self.events.publish(m.id, None);
+        Ok(pb::AddParagraphResponse {
+            paragraph: Some(paragraph_pb(stored)),
+        })
+    }
+
+    pub async fn designate_adjusters(
+        &self,
+        ctx: &RequestContext,
+        req: pb::DesignateAdjustersRequest,
+    ) -> Result<pb::DesignateAdjustersResponse, ApiError> {
+        for (i, p) in req.person_ids.iter().enumerate() {
+            convert::uuid(&format!("person_ids[{i}]"), p)?;
+        }
+        let tx = self.write(ctx).await?;
+        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
+        self.require(
+            ctx,
+            "minutes.record",
+            On {
+                forum: Some(m.forum_id),
+                ..Default::default()
+            },
+        )
+        .await?;
+        minutes_open(&m)?;
+        // Eligible: seats that may adjust, in the forum on the meeting's date.
+        let on =
+            samverkan_core::dates::to_proto(samverkan_core::dates::stockholm_date(m.start_time));
+        let comp = self
+            .roles
+            .composition(
+                ctx,
+                roles_pb::GetForumCompositionRequest {
+                    forum_id: m.forum_id.to_string(),
+                    on: Some(on),
+                },
+            )
+            .await?;
+        let mut eligible: Vec<Eligible> = Vec::new();
+        for s in comp.seats.iter().filter(|s| s.may_adjust) {
+            if let Some(p) = &s.person
+                && !eligible.iter().any(|e| e.person_id == p.id)
+            {
+                eligible.push(Eligible {
+                    person_id: p.id.clone(),
+                    municipality: p.municipality_id.clone(),
+                });
+            }
+        }
+        let chosen: Vec<String> = if req.person_ids.is_empty() {
+            rules::default_adjusters(&eligible)
+                .ok_or_else(|| {
+                    ApiError::precondition(
+                        "NO_ELIGIBLE_ADJUSTERS",
+                        format!("forums/{}", m.forum_id),
+                        "the forum has no eligible adjusters from two municipalities; name them",
+                    )
+                })?
+                .to_vec()
+        } else {
+            if req.person_ids.len() != 2 || req.person_ids[0] == req.person_ids[1] {
+                return Err(ApiError::invalid_field(
+                    "person_ids",
+                    "name exactly two different people",
+                ));
+            }
+            for (i, p) in req.person_ids.iter().enumerate() {
+                if !eligible.iter().any(|e| &e.person_id == p) {
+                    return Err(ApiError::invalid_field(
+                        format!("person_ids[{i}]"),
+                        "has no seat in the forum that may adjust minutes on the meeting's date",
+                    ));
+                }
+            }
+            req.person_ids.clone()
+        };
+        let saved = store::save_meeting(
+            &tx,
+            meeting::Model {
+                adjusters: chosen.join(","),
+                adjusted_by: String::new(),
+                ..m
+            },
+            "",
+            json!({"designate_adjusters": chosen}),
+        )
+        .await?;
+        let paragraphs = store::paragraphs(&tx, saved.id).await?;
+        tx.commit().await?;
+        self.events.publish(saved.id, None);
+        Ok(pb::DesignateAdjustersResponse {
+            minutes: Some(minutes_pb(&saved, paragraphs)),
+        })
+    }
+
+    pub async fn adjust_minutes(
+        &self,
+        ctx: &RequestContext,
+        req: pb::AdjustMinutesRequest,
+    ) -> Result<pb::AdjustMinutesResponse, ApiError> {
+        let tx = self.write(ctx).await?;
+        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
+        minutes_open(&m)?;
+        let adjusters = convert::ids(&m.adjusters);
+        if adjusters.len() != 2 {
+            return Err(ApiError::precondition(
+                "NO_ADJUSTERS",
+                format!("meetings/{}", m.id),
+                "designate the two adjusters first",
+            ));
+        }
+        let on = On {
+            forum: Some(m.forum_id),
+            designated: adjusters.clone(),
+            ..Default::default()
+        };
+        self.require(ctx, "minutes.adjust", on).await?;
+        let me = self
+            .roles
+            .person(ctx)
+            .await?
+            .map(|p| p.id)
+            .ok_or_else(|| ApiError::internal("adjuster without person"))?;
+        let mut done = convert::ids(&m.adjusted_by);
+        if done.contains(&me) {
+            return Err(ApiError::precondition(
+                "ALREADY_ADJUSTED",
+                format!("meetings/{}", m.id),
+                "you have already adjusted these minutes",
+            ));
+        }
+        // Every item on the agenda gets its own § (an audit finding).
+        let agenda = store::agenda(&tx, m.id).await?;
+        let paragraphs = store::paragraphs(&tx, m.id).await?;
+        let missing: Vec<String> = agenda
+            .iter()
+            .filter(|i| !paragraphs.iter().any(|p| p.agenda_item_id == Some(i.id)))
+            .map(|i| format!("{}. {}", i.number, i.title))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ApiError::precondition(
+                "ITEMS_WITHOUT_PARAGRAPH",
+                format!("meetings/{}", m.id),
+                format!(
+                    "every agenda item needs its § before adjustment; missing: {}",
+                    missing.join("; ")
+                ),
+            ));
+        }
+        done.push(me);
+        let locked = adjusters.iter().all(|a| done.contains(a));
+        let saved = store::save_meeting(
+            &tx,
+            meeting::Model {
+                adjusted_by: done.join(","),
+                state: if locked {
+                    State::Adjusted
+                } else {
+                    State::MinutesDrafted
+                }
+                .as_str()
+                .into(),
+                lock_time: locked.then(store::now),
+                ..m
+            },
+            "",
+            json!({"adjust": {"locked": locked}}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.events.publish(saved.id, None);
+        Ok(pb::AdjustMinutesResponse {
+            minutes: Some(minutes_pb(&saved, paragraphs)),
+        })
+    }
+
+    pub async fn add_correction(
+        &self,
+        ctx: &RequestContext,
+        req: pb::AddCorrectionRequest,
+    ) -> Result<pb::AddCorrectionResponse, ApiError> {
+        let corrects = convert::uuid("corrects_paragraph_id", &req.corrects_paragraph_id)?;
+        let text = description("text", &req.text)?;
+        if text.is_empty() {
+            return Err(ApiError::invalid_field(
+                "text",
+                "must say what is corrected",
+            ));
+        }
+        let tx = self.write(ctx).await?;
+        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
+        self.require(
+            ctx,
+            "minutes.record",
+            On {
+                forum: Some(m.forum_id),
+                ..Default::default()
+            },
+        )
+        .await?;
+        if meeting_state(&m)? != State::Adjusted {
+            return Err(ApiError::precondition(
+                "MINUTES_NOT_ADJUSTED",
+                format!("meetings/{}", m.id),
+                "corrections are for adjusted minutes; until then the secretary amends the draft",
+            ));
+        }
+        let stored = match tx
+            .claim_request(&req.request_id, &req.encode_to_vec())
+            .await?
+        {
+            Claim::Replay(resource) => {
+                let id = convert::uuid("id", resource.trim_start_matches("paragraphs/"))?;
+                store::find_paragraph(&tx, id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("replayed correction vanished"))?
+            }
+            Claim::New => {
+                let original = store::find_paragraph(&tx, corrects)
+                    .await?
+                    .filter(|p| p.meeting_id == m.id)
+                    .ok_or_else(|| ApiError::not_found("paragraph", &req.corrects_paragraph_id))?;
+                // A correction takes the next number of the series of the
+                // year it is made in.
+                let year = ctx.today.year();
+                let number =
+                    store::next_paragraph_number(&tx, m.forum_id, m.collaboration_id, year).await?;
+                let created = store::insert_paragraph(
+                    &tx,
+                    paragraph::Model {
+                        id: samverkan_core::new_uuid(),
+                        collaboration_id: m.collaboration_id,
+                        meeting_id: m.id,
+                        forum_id: m.forum_id,
+                        year,
+                        number,
+                        agenda_item_id: None,
+                        title: format!("Rättelse av {}", reference(original.number, original.year)),
+                        presented: String::new(),
+                        decision: text,
+                        outcome: "noted".into(),
+                        corrects_paragraph_id: Some(original.id),
+                        create_time: store::now(),
+                    },
+                )
+                .await?;
+                tx.finish_request(&req.request_id, &format!("paragraphs/{}", created.id))
+                    .await?;
+                created
+            }
+        };
+        tx.commit().await?;
+        self.events.publish(m.id, None);
+        Ok(pb::AddCorrectionResponse {
+            paragraph: Some(paragraph_pb(stored)),
+        })
+    }
+
+    pub async fn get_minutes(
+        &self,
+        ctx: &RequestContext,
+        req: pb::GetMinutesRequest,
+    ) -> Result<pb::GetMinutesResponse, ApiError> {
+        let tx = self.read(ctx).await?;
+        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
+        let paragraphs = store::paragraphs(&tx, m.id).await?;
+        tx.commit().await?;
+        Ok(pb::GetMinutesResponse {
+            minutes: Some(minutes_pb(&m, paragraphs)),
+        })
+    }
+}

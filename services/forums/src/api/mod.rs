@@ -1,0 +1,157 @@
+//! The thin tonic layer of the forums service.
+
+mod convert;
+mod matters;
+mod meetings;
+mod minutes;
+
+use std::pin::Pin;
+
+use futures::Stream;
+use samverkan_core::{ApiError, RequestContext};
+use samverkan_db::{Access, Database, Tx};
+use samverkan_proto::forums::v1 as pb;
+use samverkan_proto::forums::v1::forums_service_server::ForumsService;
+use samverkan_proto::roles::v1::CheckPermissionRequest;
+use samverkan_roles::RolesClient;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::SERVICE;
+use crate::events::Events;
+
+/// Default largest accepted document, in bytes.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// The forums service's gRPC implementation.
+#[derive(Clone, Debug)]
+pub struct ForumsApi {
+    handlers: Handlers,
+}
+
+/// The handlers behind the RPCs.
+#[derive(Clone, Debug)]
+pub struct Handlers {
+    db: Database,
+    roles: RolesClient,
+    events: Events,
+    max_document_bytes: usize,
+}
+
+impl ForumsApi {
+    pub fn new(db: Database, roles: RolesClient) -> Self {
+        Self {
+            handlers: Handlers {
+                db,
+                roles,
+                events: Events::new(),
+                max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+            },
+        }
+    }
+
+    /// Sets the largest accepted document.
+    pub fn with_max_document_bytes(mut self, n: usize) -> Self {
+        self.handlers.max_document_bytes = n;
+        self
+    }
+
+    /// The tonic server for this service. Requests may carry a document up
+    /// to the configured limit plus room for its metadata, so an oversized
+    /// document reaches the handler and gets a clear field error.
+    pub fn into_server(self) -> pb::forums_service_server::ForumsServiceServer<Self> {
+        let limit = self.handlers.max_document_bytes.saturating_add(1024 * 1024);
+        pb::forums_service_server::ForumsServiceServer::new(self).max_decoding_message_size(limit)
+    }
+}
+
+/// What a permission check needs to know about the resource.
+#[derive(Debug, Default)]
+pub(crate) struct On {
+    pub forum: Option<Uuid>,
+    pub municipality: Option<String>,
+    pub owner: Option<Uuid>,
+    pub designated: Vec<String>,
+}
+
+impl Handlers {
+    async fn read(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
+        self.db.begin(ctx, SERVICE, Access::Read).await
+    }
+
+    async fn write(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
+        self.db.begin(ctx, SERVICE, Access::Write).await
+    }
+
+    /// Asks the roles service whether the principal may; `PERMISSION_DENIED`
+    /// with its reason if not.
+    async fn require(&self, ctx: &RequestContext, action: &str, on: On) -> Result<(), ApiError> {
+        self.roles
+            .require(
+                ctx,
+                CheckPermissionRequest {
+                    action: action.to_owned(),
+                    forum_id: on.forum.map(|f| f.to_string()).unwrap_or_default(),
+                    municipality_id: on.municipality.unwrap_or_default(),
+                    owner_person_id: on.owner.map(|o| o.to_string()).unwrap_or_default(),
+                    designated_person_ids: on.designated,
+                    collaboration_id: String::new(),
+                },
+            )
+            .await
+    }
+}
+
+type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::WatchMeetingResponse, Status>> + Send>>;
+
+macro_rules! rpcs {
+    ($($name:ident($req:ident) -> $resp:ident;)*) => {
+        #[tonic::async_trait]
+        impl ForumsService for ForumsApi {
+            $(
+                async fn $name(&self, request: Request<pb::$req>) -> Result<Response<pb::$resp>, Status> {
+                    let ctx = RequestContext::from_request(&request)?;
+                    Ok(Response::new(self.handlers.$name(&ctx, request.into_inner()).await?))
+                }
+            )*
+
+            type WatchMeetingStream = WatchStream;
+
+            async fn watch_meeting(
+                &self,
+                request: Request<pb::WatchMeetingRequest>,
+            ) -> Result<Response<Self::WatchMeetingStream>, Status> {
+                let ctx = RequestContext::from_request(&request)?;
+                Ok(Response::new(self.handlers.watch_meeting(ctx, request.into_inner()).await?))
+            }
+        }
+    };
+}
+
+rpcs! {
+    create_matter(CreateMatterRequest) -> CreateMatterResponse;
+    get_matter(GetMatterRequest) -> GetMatterResponse;
+    list_matters(ListMattersRequest) -> ListMattersResponse;
+    update_matter(UpdateMatterRequest) -> UpdateMatterResponse;
+    submit_matter(SubmitMatterRequest) -> SubmitMatterResponse;
+    withdraw_matter(WithdrawMatterRequest) -> WithdrawMatterResponse;
+    escalate_matter(EscalateMatterRequest) -> EscalateMatterResponse;
+    list_agenda_backlog(ListAgendaBacklogRequest) -> ListAgendaBacklogResponse;
+    create_meeting(CreateMeetingRequest) -> CreateMeetingResponse;
+    get_meeting(GetMeetingRequest) -> GetMeetingResponse;
+    list_meetings(ListMeetingsRequest) -> ListMeetingsResponse;
+    add_agenda_item(AddAgendaItemRequest) -> AddAgendaItemResponse;
+    publish_agenda(PublishAgendaRequest) -> PublishAgendaResponse;
+    create_note(CreateNoteRequest) -> CreateNoteResponse;
+    list_notes(ListNotesRequest) -> ListNotesResponse;
+    create_document(CreateDocumentRequest) -> CreateDocumentResponse;
+    get_document(GetDocumentRequest) -> GetDocumentResponse;
+    list_documents(ListDocumentsRequest) -> ListDocumentsResponse;
+    record_attendance(RecordAttendanceRequest) -> RecordAttendanceResponse;
+    add_paragraph(AddParagraphRequest) -> AddParagraphResponse;
+    designate_adjusters(DesignateAdjustersRequest) -> DesignateAdjustersResponse;
+    adjust_minutes(AdjustMinutesRequest) -> AdjustMinutesResponse;
+    add_correction(AddCorrectionRequest) -> AddCorrectionResponse;
+    get_minutes(GetMinutesRequest) -> GetMinutesResponse;
+    export_meeting(ExportMeetingRequest) -> ExportMeetingResponse;
+}

@@ -1,0 +1,137 @@
+//! The roles service as the other services see it: written once, called in
+//! process when the services share a binary. (A remote implementation over
+//! a gRPC channel plugs in behind the same trait when services are
+//! deployed apart.)
+
+use std::sync::Arc;
+
+use samverkan_core::{ApiError, RequestContext};
+use samverkan_db::Database;
+use samverkan_proto::roles::v1 as pb;
+
+use crate::api::Handlers;
+
+/// The calls other services make to the roles service, on behalf of the
+/// request's principal.
+#[async_trait::async_trait]
+pub trait RolesCalls: Send + Sync + 'static {
+    async fn get_forum(&self, ctx: &RequestContext, id: &str) -> Result<pb::Forum, ApiError>;
+    async fn list_forums(
+        &self,
+        ctx: &RequestContext,
+        collaboration_id: &str,
+    ) -> Result<Vec<pb::Forum>, ApiError>;
+    async fn composition(
+        &self,
+        ctx: &RequestContext,
+        req: pb::GetForumCompositionRequest,
+    ) -> Result<pb::GetForumCompositionResponse, ApiError>;
+    async fn check(
+        &self,
+        ctx: &RequestContext,
+        req: pb::CheckPermissionRequest,
+    ) -> Result<pb::CheckPermissionResponse, ApiError>;
+    async fn who_am_i(&self, ctx: &RequestContext) -> Result<pb::WhoAmIResponse, ApiError>;
+}
+
+#[async_trait::async_trait]
+impl RolesCalls for Handlers {
+    async fn get_forum(&self, ctx: &RequestContext, id: &str) -> Result<pb::Forum, ApiError> {
+        let resp =
+            Handlers::get_forum(self, ctx, pb::GetForumRequest { id: id.to_owned() }).await?;
+        resp.forum
+            .ok_or_else(|| ApiError::internal("roles answered without a forum"))
+    }
+
+    async fn list_forums(
+        &self,
+        ctx: &RequestContext,
+        collaboration_id: &str,
+    ) -> Result<Vec<pb::Forum>, ApiError> {
+        let req = pb::ListForumsRequest {
+            collaboration_id: collaboration_id.to_owned(),
+        };
+        Ok(Handlers::list_forums(self, ctx, req).await?.forums)
+    }
+
+    async fn composition(
+        &self,
+        ctx: &RequestContext,
+        req: pb::GetForumCompositionRequest,
+    ) -> Result<pb::GetForumCompositionResponse, ApiError> {
+        Handlers::get_forum_composition(self, ctx, req).await
+    }
+
+    async fn check(
+        &self,
+        ctx: &RequestContext,
+        req: pb::CheckPermissionRequest,
+    ) -> Result<pb::CheckPermissionResponse, ApiError> {
+        Handlers::check_permission(self, ctx, req).await
+    }
+
+    async fn who_am_i(&self, ctx: &RequestContext) -> Result<pb::WhoAmIResponse, ApiError> {
+        Handlers::who_am_i(self, ctx, pb::WhoAmIRequest {}).await
+    }
+}
+
+/// A cheap handle on the roles service.
+#[derive(Clone)]
+pub struct RolesClient(Arc<dyn RolesCalls>);
+
+impl std::fmt::Debug for RolesClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RolesClient")
+    }
+}
+
+impl RolesClient {
+    /// In process, over the same database.
+    pub fn local(db: Database) -> Self {
+        Self(Arc::new(Handlers::new(db)))
+    }
+
+    pub fn new(calls: Arc<dyn RolesCalls>) -> Self {
+        Self(calls)
+    }
+
+    pub async fn get_forum(&self, ctx: &RequestContext, id: &str) -> Result<pb::Forum, ApiError> {
+        self.0.get_forum(ctx, id).await
+    }
+
+    pub async fn list_forums(
+        &self,
+        ctx: &RequestContext,
+        collaboration_id: &str,
+    ) -> Result<Vec<pb::Forum>, ApiError> {
+        self.0.list_forums(ctx, collaboration_id).await
+    }
+
+    pub async fn composition(
+        &self,
+        ctx: &RequestContext,
+        req: pb::GetForumCompositionRequest,
+    ) -> Result<pb::GetForumCompositionResponse, ApiError> {
+        self.0.composition(ctx, req).await
+    }
+
+    /// The person behind the principal, if registered.
+    pub async fn person(&self, ctx: &RequestContext) -> Result<Option<pb::Person>, ApiError> {
+        Ok(self.0.who_am_i(ctx).await?.person)
+    }
+
+    /// Fails with `PERMISSION_DENIED` and the roles service's reason unless
+    /// the principal may perform `req.action`.
+    pub async fn require(
+        &self,
+        ctx: &RequestContext,
+        req: pb::CheckPermissionRequest,
+    ) -> Result<(), ApiError> {
+        let d = self.0.check(ctx, req).await?;
+        if d.allowed {
+            Ok(())
+        } else {
+            Err(ApiError::PermissionDenied(d.reason))
+        }
+    }
+}
