@@ -11,6 +11,7 @@ pub mod audit;
 mod connect;
 pub mod idempotency;
 pub mod migration;
+pub mod outbox;
 pub mod rls;
 mod tx;
 

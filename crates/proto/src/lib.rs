@@ -15,6 +15,12 @@ pub mod common {
     }
 }
 
+pub mod decisions {
+    pub mod v1 {
+        tonic::include_proto!("samverkan.decisions.v1");
+    }
+}
+
 pub mod forums {
     pub mod v1 {
         tonic::include_proto!("samverkan.forums.v1");
@@ -31,4 +37,5 @@ pub mod roles {
 pub mod service_names {
     pub const ROLES: &str = "samverkan.roles.v1.RolesService";
     pub const FORUMS: &str = "samverkan.forums.v1.ForumsService";
+    pub const DECISIONS: &str = "samverkan.decisions.v1.DecisionsService";
 }

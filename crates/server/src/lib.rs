@@ -2,6 +2,8 @@
 //! and per-RPC tracing, plus gRPC health, reflection (v1 and v1alpha,
 //! listing exactly what is served) and gRPC-Web, with graceful shutdown.
 
+pub mod background;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,16 +27,18 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
 pub enum Svc {
     Roles,
     Forums,
+    Decisions,
 }
 
 impl Svc {
-    pub const ALL: &'static [Svc] = &[Svc::Roles, Svc::Forums];
+    pub const ALL: &'static [Svc] = &[Svc::Roles, Svc::Forums, Svc::Decisions];
 
     /// The short name used on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Svc::Roles => "roles",
             Svc::Forums => "forums",
+            Svc::Decisions => "decisions",
         }
     }
 
@@ -43,6 +47,7 @@ impl Svc {
         match self {
             Svc::Roles => service_names::ROLES,
             Svc::Forums => service_names::FORUMS,
+            Svc::Decisions => service_names::DECISIONS,
         }
     }
 
@@ -135,6 +140,14 @@ pub async fn serve(
                 )
                 .into_server(),
             ),
+            Svc::Decisions => {
+                let roles = samverkan_roles::RolesClient::local(cfg.db.clone());
+                let forums = samverkan_forums::ForumsClient::local(cfg.db.clone(), roles.clone());
+                router.add_service(
+                    samverkan_decisions::DecisionsApi::new(cfg.db.clone(), roles, forums)
+                        .into_server(),
+                )
+            }
         };
     }
 
@@ -154,8 +167,19 @@ pub async fn serve(
         },
     ));
     tracing::info!(%addr, services = ?cfg.services.iter().map(|s| s.name()).collect::<Vec<_>>(), "serving");
+    // Outbox delivery runs where its receivers are served.
+    let (bg_stop, bg_rx) = tokio::sync::watch::channel(false);
+    let background = cfg
+        .services
+        .iter()
+        .any(|s| matches!(s, Svc::Forums | Svc::Decisions))
+        .then(|| tokio::spawn(background::run(cfg.db.clone(), bg_rx)));
 
     shutdown.await;
+    let _ = bg_stop.send(true);
+    if let Some(task) = background {
+        let _ = task.await;
+    }
     tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
     health
         .set_service_status("", ServingStatus::NotServing)
@@ -210,6 +234,9 @@ pub async fn migrate_all(db: &Database) -> anyhow::Result<()> {
     db.migrate::<samverkan_forums::migration::Migrator>()
         .await
         .context("migrate forums")?;
+    db.migrate::<samverkan_decisions::migration::Migrator>()
+        .await
+        .context("migrate decisions")?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 
 mod db;
 mod server;
+pub mod story;
 
 pub use db::{APP_ROLE, TestDb};
 pub use server::{DEV_AUDIENCE, DEV_ISSUER, DEV_SECRET, TestServer};

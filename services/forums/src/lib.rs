@@ -5,8 +5,10 @@
 //! adjusted by two adjusters, then locked — become the record.
 
 pub mod api;
+pub mod client;
 pub mod domain;
 pub mod events;
+pub mod inbox;
 pub mod migration;
 pub mod store;
 
@@ -14,3 +16,4 @@ pub mod store;
 pub const SERVICE: &str = "forums";
 
 pub use api::ForumsApi;
+pub use client::ForumsClient;

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_audit;
 mod m0002_idempotency;
+mod m0003_outbox;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_audit::Migration),
             Box::new(m0002_idempotency::Migration),
+            Box::new(m0003_outbox::Migration),
         ]
     }
 

@@ -385,6 +385,15 @@ impl Handlers {
             json!({"adjust": {"locked": locked}}),
         )
         .await?;
+        if locked {
+            // Decisions registered against these minutes become final.
+            tx.enqueue(
+                samverkan_core::CollaborationId(saved.collaboration_id),
+                crate::inbox::MINUTES_ADJUSTED,
+                &json!({"meeting_id": saved.id, "forum_id": saved.forum_id}),
+            )
+            .await?;
+        }
         tx.commit().await?;
         self.events.publish(saved.id, None);
         Ok(pb::AdjustMinutesResponse {

@@ -38,15 +38,21 @@ pub struct Handlers {
     max_document_bytes: usize,
 }
 
+impl Handlers {
+    pub fn new(db: Database, roles: RolesClient) -> Self {
+        Self {
+            db,
+            roles,
+            events: Events::new(),
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+        }
+    }
+}
+
 impl ForumsApi {
     pub fn new(db: Database, roles: RolesClient) -> Self {
         Self {
-            handlers: Handlers {
-                db,
-                roles,
-                events: Events::new(),
-                max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
-            },
+            handlers: Handlers::new(db, roles),
         }
     }
 

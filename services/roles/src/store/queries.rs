@@ -376,3 +376,24 @@ pub async fn update_municipality(
         ..m.clone()
     })
 }
+
+/// Every collaboration with its host municipality, for background work
+/// that runs per collaboration (outbox delivery). Reads the registry.
+pub async fn all_collaborations(
+    db: &samverkan_db::Database,
+) -> Result<Vec<(CollaborationId, TenantId)>, ApiError> {
+    let rows = db
+        .query_admin("SELECT id, host_municipality_id FROM collaborations ORDER BY id")
+        .await
+        .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            let id: Uuid = r.try_get("", "id").map_err(db_err)?;
+            let host: String = r.try_get("", "host_municipality_id").map_err(db_err)?;
+            Ok((
+                CollaborationId(id),
+                TenantId::parse(&host).map_err(ApiError::internal_from)?,
+            ))
+        })
+        .collect()
+}
