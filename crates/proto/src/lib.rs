@@ -9,9 +9,21 @@ pub use prost_types::Timestamp;
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/samverkan_descriptor.bin"));
 
+pub mod agreements {
+    pub mod v1 {
+        tonic::include_proto!("samverkan.agreements.v1");
+    }
+}
+
 pub mod common {
     pub mod v1 {
         tonic::include_proto!("samverkan.common.v1");
+    }
+}
+
+pub mod costmodel {
+    pub mod v1 {
+        tonic::include_proto!("samverkan.costmodel.v1");
     }
 }
 
@@ -36,6 +48,8 @@ pub mod roles {
 /// Fully qualified gRPC service names, as reflection and health report them.
 pub mod service_names {
     pub const ROLES: &str = "samverkan.roles.v1.RolesService";
+    pub const AGREEMENTS: &str = "samverkan.agreements.v1.AgreementsService";
     pub const FORUMS: &str = "samverkan.forums.v1.ForumsService";
     pub const DECISIONS: &str = "samverkan.decisions.v1.DecisionsService";
+    pub const COSTMODEL: &str = "samverkan.costmodel.v1.CostModelService";
 }

@@ -234,6 +234,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let loaded = samverkan_roles::demo::load(&db)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            samverkan_costmodel::demo::load(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "demo data: {} municipalities, {} collaborations, {} memberships, {} people added",
                 loaded.municipalities, loaded.collaborations, loaded.memberships, loaded.people
@@ -333,6 +336,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     if args.demo {
         let loaded = samverkan_roles::demo::load(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        samverkan_costmodel::demo::load(&db)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         tracing::info!(?loaded, "demo data loaded");

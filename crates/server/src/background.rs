@@ -1,4 +1,5 @@
-//! Background work of a serving process: announcing due follow-ups and
+//! Background work of a serving process: announcing due follow-ups,
+//! putting approved agreement versions into force on their date, and
 //! delivering the outbox to the services that receive its messages.
 
 use std::time::Duration;
@@ -16,6 +17,7 @@ pub async fn run_once(db: &Database, today: chrono::NaiveDate) -> Result<usize, 
     let mut delivered = 0;
     for (collaboration, host) in samverkan_roles::store::all_collaborations(db).await? {
         samverkan_decisions::jobs::announce_due(db, collaboration, host.clone(), today).await?;
+        samverkan_agreements::jobs::activate_due(db, collaboration, host.clone(), today).await?;
         let receiver_host = host.clone();
         delivered += outbox::deliver(db, collaboration, host, |msg: Message| {
             let host = receiver_host.clone();

@@ -28,10 +28,18 @@ pub enum Svc {
     Roles,
     Forums,
     Decisions,
+    CostModel,
+    Agreements,
 }
 
 impl Svc {
-    pub const ALL: &'static [Svc] = &[Svc::Roles, Svc::Forums, Svc::Decisions];
+    pub const ALL: &'static [Svc] = &[
+        Svc::Roles,
+        Svc::Forums,
+        Svc::Decisions,
+        Svc::CostModel,
+        Svc::Agreements,
+    ];
 
     /// The short name used on the command line.
     pub fn name(self) -> &'static str {
@@ -39,6 +47,8 @@ impl Svc {
             Svc::Roles => "roles",
             Svc::Forums => "forums",
             Svc::Decisions => "decisions",
+            Svc::CostModel => "costmodel",
+            Svc::Agreements => "agreements",
         }
     }
 
@@ -48,6 +58,8 @@ impl Svc {
             Svc::Roles => service_names::ROLES,
             Svc::Forums => service_names::FORUMS,
             Svc::Decisions => service_names::DECISIONS,
+            Svc::CostModel => service_names::COSTMODEL,
+            Svc::Agreements => service_names::AGREEMENTS,
         }
     }
 
@@ -148,6 +160,26 @@ pub async fn serve(
                         .into_server(),
                 )
             }
+            Svc::CostModel => router.add_service(
+                samverkan_costmodel::CostModelApi::new(
+                    cfg.db.clone(),
+                    samverkan_roles::RolesClient::local(cfg.db.clone()),
+                )
+                .into_server(),
+            ),
+            Svc::Agreements => {
+                let roles = samverkan_roles::RolesClient::local(cfg.db.clone());
+                let forums = samverkan_forums::ForumsClient::local(cfg.db.clone(), roles.clone());
+                let decisions = samverkan_decisions::DecisionsClient::local(
+                    cfg.db.clone(),
+                    roles.clone(),
+                    forums,
+                );
+                router.add_service(
+                    samverkan_agreements::AgreementsApi::new(cfg.db.clone(), roles, decisions)
+                        .into_server(),
+                )
+            }
         };
     }
 
@@ -172,7 +204,7 @@ pub async fn serve(
     let background = cfg
         .services
         .iter()
-        .any(|s| matches!(s, Svc::Forums | Svc::Decisions))
+        .any(|s| matches!(s, Svc::Forums | Svc::Decisions | Svc::Agreements))
         .then(|| tokio::spawn(background::run(cfg.db.clone(), bg_rx)));
 
     shutdown.await;
@@ -237,6 +269,12 @@ pub async fn migrate_all(db: &Database) -> anyhow::Result<()> {
     db.migrate::<samverkan_decisions::migration::Migrator>()
         .await
         .context("migrate decisions")?;
+    db.migrate::<samverkan_costmodel::migration::Migrator>()
+        .await
+        .context("migrate costmodel")?;
+    db.migrate::<samverkan_agreements::migration::Migrator>()
+        .await
+        .context("migrate agreements")?;
     Ok(())
 }
 

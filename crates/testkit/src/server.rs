@@ -35,6 +35,9 @@ impl TestServer {
         samverkan_roles::demo::load(&db.app)
             .await
             .expect("load demo data");
+        samverkan_costmodel::demo::load(&db.app)
+            .await
+            .expect("load cost model demo data");
         let verifier = samverkan_auth::Verifier::new(dev_auth_config())
             .await
             .expect("verifier");

@@ -4,6 +4,7 @@
 //! municipality's need to its outcome.
 
 pub mod api;
+pub mod client;
 pub mod domain;
 pub mod jobs;
 pub mod migration;
@@ -13,3 +14,4 @@ pub mod store;
 pub const SERVICE: &str = "decisions";
 
 pub use api::DecisionsApi;
+pub use client::DecisionsClient;

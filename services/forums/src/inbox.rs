@@ -16,13 +16,13 @@ use crate::store::{self, matter};
 pub const MINUTES_ADJUSTED: &str = "forums.minutes_adjusted";
 /// Received: a decision's follow-up is due; it goes on the forum's backlog.
 pub const FOLLOW_UP_DUE: &str = "decisions.follow_up_due";
+/// Received: a consolidated agreement draft awaits IT-styrgruppen's
+/// decision; it goes on the top forum's backlog.
+pub const AGREEMENT_DECISION_REQUESTED: &str = "agreements.decision_requested";
 
 /// Applies one message, at most once (the inbox records its id in the same
 /// transaction as the effect). Messages for other receivers are ignored.
 pub async fn receive(db: &Database, acting_for: TenantId, msg: &Message) -> Result<(), ApiError> {
-    if msg.topic != FOLLOW_UP_DUE {
-        return Ok(());
-    }
     let p = &msg.payload;
     let text = |k: &str| {
         p.get(k)
@@ -30,20 +30,32 @@ pub async fn receive(db: &Database, acting_for: TenantId, msg: &Message) -> Resu
             .unwrap_or_default()
             .to_owned()
     };
+    let (kind, title, description) = match msg.topic.as_str() {
+        FOLLOW_UP_DUE => (
+            Kind::FollowUp,
+            format!("Uppföljning: {}", text("decision_title")),
+            format!(
+                "{}\n\nBeslut {} – uppföljning senast {}.",
+                text("title"),
+                text("paragraph_ref"),
+                text("due_on")
+            ),
+        ),
+        AGREEMENT_DECISION_REQUESTED => (
+            Kind::Information,
+            text("title"),
+            "Konsoliderat förslag från årets revision av avtalet, för beslut i IT-styrgruppen."
+                .to_owned(),
+        ),
+        _ => return Ok(()),
+    };
     let forum: Uuid = text("forum_id")
         .parse()
-        .map_err(|_| ApiError::internal("follow-up message without forum"))?;
+        .map_err(|_| ApiError::internal("message without forum"))?;
     let ctx = system_context(msg.collaboration, acting_for.clone());
     let tx = db.begin(&ctx, SERVICE, Access::Write).await?;
     if tx.receive_once(SERVICE, msg).await? {
         let now = store::now();
-        let title = format!("Uppföljning: {}", text("decision_title"));
-        let description = format!(
-            "{}\n\nBeslut {} – uppföljning senast {}.",
-            text("title"),
-            text("paragraph_ref"),
-            text("due_on")
-        );
         store::insert_matter(
             &tx,
             matter::Model {
@@ -53,7 +65,7 @@ pub async fn receive(db: &Database, acting_for: TenantId, msg: &Message) -> Resu
                 raising_municipality: acting_for.to_string(),
                 author: "system".into(),
                 author_person_id: None,
-                kind: Kind::FollowUp.as_str().into(),
+                kind: kind.as_str().into(),
                 title: title.chars().take(200).collect(),
                 description,
                 priority: "normal".into(),

@@ -32,6 +32,11 @@ pub trait RolesCalls: Send + Sync + 'static {
         req: pb::CheckPermissionRequest,
     ) -> Result<pb::CheckPermissionResponse, ApiError>;
     async fn who_am_i(&self, ctx: &RequestContext) -> Result<pb::WhoAmIResponse, ApiError>;
+    async fn members(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ListMembersRequest,
+    ) -> Result<Vec<pb::Membership>, ApiError>;
 }
 
 #[async_trait::async_trait]
@@ -73,6 +78,14 @@ impl RolesCalls for Handlers {
     async fn who_am_i(&self, ctx: &RequestContext) -> Result<pb::WhoAmIResponse, ApiError> {
         Handlers::who_am_i(self, ctx, pb::WhoAmIRequest {}).await
     }
+
+    async fn members(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ListMembersRequest,
+    ) -> Result<Vec<pb::Membership>, ApiError> {
+        Ok(Handlers::list_members(self, ctx, req).await?.memberships)
+    }
 }
 
 /// A cheap handle on the roles service.
@@ -113,6 +126,27 @@ impl RolesClient {
         req: pb::GetForumCompositionRequest,
     ) -> Result<pb::GetForumCompositionResponse, ApiError> {
         self.0.composition(ctx, req).await
+    }
+
+    /// The municipalities that are members of a collaboration on a date.
+    pub async fn members_on(
+        &self,
+        ctx: &RequestContext,
+        collaboration_id: &str,
+        on: chrono::NaiveDate,
+    ) -> Result<Vec<String>, ApiError> {
+        let req = pb::ListMembersRequest {
+            collaboration_id: collaboration_id.to_owned(),
+            on: Some(samverkan_core::dates::to_proto(on)),
+            include_history: false,
+        };
+        Ok(self
+            .0
+            .members(ctx, req)
+            .await?
+            .into_iter()
+            .map(|m| m.municipality_id)
+            .collect())
     }
 
     /// The person behind the principal, if registered.

@@ -24,9 +24,9 @@ pub struct DecisionsApi {
 /// The handlers behind the RPCs.
 #[derive(Clone, Debug)]
 pub struct Handlers {
-    db: Database,
-    roles: RolesClient,
-    forums: ForumsClient,
+    pub(crate) db: Database,
+    pub(crate) roles: RolesClient,
+    pub(crate) forums: ForumsClient,
 }
 
 impl DecisionsApi {

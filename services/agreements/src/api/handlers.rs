@@ -1,0 +1,1067 @@
+//! The RPCs of the agreements service.
+
+use chrono::NaiveDate;
+use prost::Message as _;
+use samverkan_core::text::required_line;
+use samverkan_core::{ApiError, CollaborationId, RequestContext};
+use samverkan_db::Tx;
+use samverkan_db::idempotency::Claim;
+use samverkan_proto::agreements::v1 as pb;
+use serde_json::json;
+
+use super::Handlers;
+use super::convert::{self, agreement_pb, proposal_pb, revision_pb, version_pb};
+use crate::domain::revision::{Change, Phase, consolidate};
+use crate::domain::text;
+use crate::jobs::{self, DECISION_REQUESTED};
+use crate::store::{self, agreement, approval, proposal, revision, version};
+
+const MAX_TEXT: usize = 200_000;
+
+fn long_text(field: &str, s: &str, required: bool) -> Result<String, ApiError> {
+    let t = s.trim();
+    if required && t.is_empty() {
+        return Err(ApiError::invalid_field(field, "must not be empty"));
+    }
+    if t.chars().count() > MAX_TEXT {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("must be at most {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// The caller's only collaboration (agreements are per collaboration).
+fn only_collaboration(ctx: &RequestContext, requested: &str) -> Result<CollaborationId, ApiError> {
+    if !requested.is_empty() {
+        let id: CollaborationId = requested
+            .parse()
+            .map_err(|_| ApiError::invalid_field("collaboration_id", "must be a UUID"))?;
+        return if ctx.scope.collaborations.contains(&id) {
+            Ok(id)
+        } else {
+            Err(ApiError::not_found("collaboration", requested))
+        };
+    }
+    match ctx.scope.collaborations.as_slice() {
+        [only] => Ok(*only),
+        [] => Err(ApiError::PermissionDenied(
+            "the caller's municipality is not a member of any collaboration".into(),
+        )),
+        _ => Err(ApiError::invalid_field(
+            "collaboration_id",
+            "required: the caller's municipality is in several collaborations",
+        )),
+    }
+}
+
+fn phase_of(r: &revision::Model) -> Result<Phase, ApiError> {
+    Phase::parse(&r.phase).ok_or_else(|| ApiError::internal(format!("stored phase {:?}", r.phase)))
+}
+
+fn in_phase(r: &revision::Model, allowed: &[Phase], what: &str) -> Result<(), ApiError> {
+    let p = phase_of(r)?;
+    if allowed.contains(&p) {
+        Ok(())
+    } else {
+        Err(ApiError::precondition(
+            "REVISION_PHASE",
+            format!("revisions/{}", r.id),
+            format!("{what} is not possible in the {} phase", p.as_str()),
+        ))
+    }
+}
+
+async fn visible_revision(tx: &Tx, field: &str, id: &str) -> Result<revision::Model, ApiError> {
+    let uuid = convert::uuid(field, id)?;
+    store::find_revision(tx, uuid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("revision", id))
+}
+
+async fn visible_version(tx: &Tx, field: &str, id: &str) -> Result<version::Model, ApiError> {
+    let uuid = convert::uuid(field, id)?;
+    store::find_version(tx, uuid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("version", id))
+}
+
+impl Handlers {
+    pub async fn create_agreement(
+        &self,
+        ctx: &RequestContext,
+        req: pb::CreateAgreementRequest,
+    ) -> Result<pb::CreateAgreementResponse, ApiError> {
+        let kind = convert::kind_from_pb(req.kind)?;
+        let title = required_line("title", &req.title, 200)?;
+        let v = req.version.clone().unwrap_or_default();
+        let body = long_text("version.text", &v.text, true)?;
+        let effective_from = convert::date("version.effective_from", v.effective_from.as_ref())?;
+        let next_review = v
+            .next_review_on
+            .as_ref()
+            .map(|d| samverkan_core::dates::from_proto(d, "version.next_review_on"))
+            .transpose()?;
+        let link = long_text("version.link", &v.link, false)?;
+        let collab = only_collaboration(ctx, "")?;
+        self.require(ctx, "agreements.revise", collab, None).await?;
+        let tx = self.write(ctx).await?;
+        let agreement_id = match tx
+            .claim_request(&req.request_id, &req.encode_to_vec())
+            .await?
+        {
+            Claim::Replay(resource) => {
+                convert::uuid("id", resource.trim_start_matches("agreements/"))?
+            }
+            Claim::New => {
+                let now = store::now();
+                let a = agreement::Model {
+                    id: samverkan_core::new_uuid(),
+                    collaboration_id: collab.0,
+                    kind: kind.into(),
+                    title: title.clone(),
+                    create_time: now,
+                };
+                let a = store::insert(
+                    &tx,
+                    format!("agreements/{}", a.id),
+                    agreement::ActiveModel::from(a),
+                    json!({"create": {"kind": kind, "title": title}}),
+                )
+                .await?;
+                let first = version::Model {
+                    id: samverkan_core::new_uuid(),
+                    collaboration_id: collab.0,
+                    agreement_id: a.id,
+                    number: 1,
+                    text: text::render(&text::parse(&body)),
+                    status: "in_force".into(),
+                    effective_from: Some(effective_from),
+                    next_review_on: next_review,
+                    decision_ids: String::new(),
+                    changelog: String::new(),
+                    link,
+                    based_on_version_id: None,
+                    create_time: now,
+                    update_time: now,
+                    etag: store::new_etag(),
+                };
+                store::insert(
+                    &tx,
+                    format!("versions/{}", first.id),
+                    version::ActiveModel::from(first),
+                    json!({"create": {"number": 1, "in_force_from": effective_from}}),
+                )
+                .await?;
+                tx.finish_request(&req.request_id, &format!("agreements/{}", a.id))
+                    .await?;
+                a.id
+            }
+        };
+        let a = store::find_agreement(&tx, agreement_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("agreement vanished"))?;
+        let first = store::versions_of(&tx, &[a.id])
+            .await?
+            .into_iter()
+            .last()
+            .ok_or_else(|| ApiError::internal("first version vanished"))?;
+        tx.commit().await?;
+        Ok(pb::CreateAgreementResponse {
+            agreement: Some(agreement_pb(a, Some(first.clone()))),
+            version: Some(version_pb(first, true)),
+        })
+    }
+
+    pub async fn list_agreements(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ListAgreementsRequest,
+    ) -> Result<pb::ListAgreementsResponse, ApiError> {
+        let collab = only_collaboration(ctx, &req.collaboration_id)?;
+        let tx = self.read(ctx).await?;
+        let all = store::agreements(&tx, collab.0).await?;
+        let versions =
+            store::versions_of(&tx, &all.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
+        tx.commit().await?;
+        let agreements = all
+            .into_iter()
+            .map(|a| {
+                let current = versions
+                    .iter()
+                    .find(|v| v.agreement_id == a.id && v.status == "in_force")
+                    .cloned();
+                agreement_pb(a, current)
+            })
+            .collect();
+        Ok(pb::ListAgreementsResponse { agreements })
+    }
+
+    pub async fn get_version(
+        &self,
+        ctx: &RequestContext,
+        req: pb::GetVersionRequest,
+    ) -> Result<pb::GetVersionResponse, ApiError> {
+        let tx = self.read(ctx).await?;
+        let v = visible_version(&tx, "id", &req.id).await?;
+        tx.commit().await?;
+        Ok(pb::GetVersionResponse {
+            version: Some(version_pb(v, true)),
+        })
+    }
+
+    pub async fn list_versions(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ListVersionsRequest,
+    ) -> Result<pb::ListVersionsResponse, ApiError> {
+        let id = convert::uuid("agreement_id", &req.agreement_id)?;
+        let tx = self.read(ctx).await?;
+        store::find_agreement(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("agreement", &req.agreement_id))?;
+        let versions = store::versions_of(&tx, &[id]).await?;
+        tx.commit().await?;
+        Ok(pb::ListVersionsResponse {
+            versions: versions.into_iter().map(|v| version_pb(v, false)).collect(),
+        })
+    }
+
+    pub async fn update_version(
+        &self,
+        ctx: &RequestContext,
+        req: pb::UpdateVersionRequest,
+    ) -> Result<pb::UpdateVersionResponse, ApiError> {
+        let v = req.version.clone().unwrap_or_default();
+        let body = long_text("version.text", &v.text, true)?;
+        let changelog = long_text("version.changelog", &v.changelog, false)?;
+        let link = long_text("version.link", &v.link, false)?;
+        let etag = required_line("etag", &req.etag, 64)?;
+        let tx = self.write(ctx).await?;
+        let current = visible_version(&tx, "version.id", &v.id).await?;
+        self.require(
+            ctx,
+            "agreements.revise",
+            CollaborationId(current.collaboration_id),
+            None,
+        )
+        .await?;
+        if !matches!(current.status.as_str(), "draft" | "in_review") {
+            return Err(ApiError::precondition(
+                "VERSION_LOCKED",
+                format!("versions/{}", current.id),
+                format!(
+                    "the version is {}: its text never changes; revise it in a new version",
+                    current.status
+                ),
+            ));
+        }
+        let change =
+            json!({"update": {"text_sha_len": body.len(), "changelog": changelog, "link": link}});
+        let updated = version::Model {
+            text: text::render(&text::parse(&body)),
+            changelog,
+            link,
+            update_time: store::now(),
+            ..current
+        };
+        let saved = store::save_version(&tx, updated, &etag, change).await?;
+        tx.commit().await?;
+        Ok(pb::UpdateVersionResponse {
+            version: Some(version_pb(saved, true)),
+        })
+    }
+
+    pub async fn diff_versions(
+        &self,
+        ctx: &RequestContext,
+        req: pb::DiffVersionsRequest,
+    ) -> Result<pb::DiffVersionsResponse, ApiError> {
+        let tx = self.read(ctx).await?;
+        let from = visible_version(&tx, "from_version_id", &req.from_version_id).await?;
+        let to = visible_version(&tx, "to_version_id", &req.to_version_id).await?;
+        tx.commit().await?;
+        let (old, new) = (text::parse(&from.text), text::parse(&to.text));
+        let changes = text::diff(&old, &new);
+        let count = |f: fn(&text::SectionChange) -> bool| {
+            i32::try_from(changes.iter().filter(|c| f(c)).count()).unwrap_or(i32::MAX)
+        };
+        Ok(pb::DiffVersionsResponse {
+            markdown: text::render_diff(&old, &new),
+            added: count(|c| matches!(c, text::SectionChange::Added { .. })),
+            removed: count(|c| matches!(c, text::SectionChange::Removed { .. })),
+            moved: count(|c| matches!(c, text::SectionChange::Moved { .. })),
+            edited: count(|c| matches!(c, text::SectionChange::Edited { .. })),
+        })
+    }
+
+    pub async fn open_revision(
+        &self,
+        ctx: &RequestContext,
+        req: pb::OpenRevisionRequest,
+    ) -> Result<pb::OpenRevisionResponse, ApiError> {
+        let agreement_id = convert::uuid("agreement_id", &req.agreement_id)?;
+        if !(2000..=9999).contains(&req.year) {
+            return Err(ApiError::invalid_field("year", "must be a year"));
+        }
+        if req.phase_ends.len() != 5 {
+            return Err(ApiError::invalid_field(
+                "phase_ends",
+                "give the last day of each of the five phases, in order",
+            ));
+        }
+        let mut ends = Vec::with_capacity(5);
+        for (i, d) in req.phase_ends.iter().enumerate() {
+            ends.push(samverkan_core::dates::from_proto(
+                d,
+                &format!("phase_ends[{i}]"),
+            )?);
+        }
+        if ends.windows(2).any(|w| w[1] < w[0]) {
+            return Err(ApiError::invalid_field(
+                "phase_ends",
+                "must not go backwards",
+            ));
+        }
+        let effective_from = convert::date("effective_from", req.effective_from.as_ref())?;
+        let tx = self.write(ctx).await?;
+        let a = store::find_agreement(&tx, agreement_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("agreement", &req.agreement_id))?;
+        self.require(
+            ctx,
+            "agreements.revise",
+            CollaborationId(a.collaboration_id),
+            None,
+        )
+        .await?;
+        let id = match tx
+            .claim_request(&req.request_id, &req.encode_to_vec())
+            .await?
+        {
+            Claim::Replay(resource) => {
+                convert::uuid("id", resource.trim_start_matches("revisions/"))?
+            }
+            Claim::New => {
+                let versions = store::versions_of(&tx, &[a.id]).await?;
+                let base = versions
+                    .iter()
+                    .find(|v| v.status == "in_force")
+                    .ok_or_else(|| {
+                        ApiError::precondition(
+                            "NO_VERSION_IN_FORCE",
+                            format!("agreements/{}", a.id),
+                            "the document has no version in force to revise",
+                        )
+                    })?;
+                let now = store::now();
+                let r = revision::Model {
+                    id: samverkan_core::new_uuid(),
+                    collaboration_id: a.collaboration_id,
+                    agreement_id: a.id,
+                    year: req.year,
+                    base_version_id: base.id,
+                    draft_version_id: None,
+                    phase: Phase::Proposals.as_str().into(),
+                    phase_ends: ends
+                        .iter()
+                        .map(NaiveDate::to_string)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    effective_from,
+                    decision_id: None,
+                    create_time: now,
+                    update_time: now,
+                    etag: store::new_etag(),
+                };
+                let change = json!({"open": {"year": r.year, "phase_ends": r.phase_ends, "effective_from": effective_from}});
+                let created = store::insert(
+                    &tx,
+                    format!("revisions/{}", r.id),
+                    revision::ActiveModel::from(r),
+                    change,
+                )
+                .await
+                .map_err(|e| match e {
+                    ApiError::Internal(_) => ApiError::AlreadyExists(format!(
+                        "{} already has a revision for {}",
+                        a.title, req.year
+                    )),
+                    other => other,
+                })?;
+                tx.finish_request(&req.request_id, &format!("revisions/{}", created.id))
+                    .await?;
+                created.id
+            }
+        };
+        let r = store::find_revision(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::internal("revision vanished"))?;
+        tx.commit().await?;
+        Ok(pb::OpenRevisionResponse {
+            revision: Some(self.revision_view(ctx, r).await?),
+        })
+    }
+
+    /// A revision with the members that must approve and their approvals.
+    async fn revision_view(
+        &self,
+        ctx: &RequestContext,
+        r: revision::Model,
+    ) -> Result<pb::Revision, ApiError> {
+        let members = self
+            .roles
+            .members_on(ctx, &r.collaboration_id.to_string(), r.effective_from)
+            .await?;
+        let tx = self.read(ctx).await?;
+        let approvals = store::approvals(&tx, r.id).await?;
+        tx.commit().await?;
+        Ok(revision_pb(r, ctx.today, &members, approvals))
+    }
+
+    pub async fn get_revision(
+        &self,
+        ctx: &RequestContext,
+        req: pb::GetRevisionRequest,
+    ) -> Result<pb::GetRevisionResponse, ApiError> {
+        let tx = self.read(ctx).await?;
+        let r = visible_revision(&tx, "id", &req.id).await?;
+        tx.commit().await?;
+        Ok(pb::GetRevisionResponse {
+            revision: Some(self.revision_view(ctx, r).await?),
+        })
+    }
+
+    pub async fn advance_revision(
+        &self,
+        ctx: &RequestContext,
+        req: pb::AdvanceRevisionRequest,
+    ) -> Result<pb::AdvanceRevisionResponse, ApiError> {
+        let etag = required_line("etag", &req.etag, 64)?;
+        let tx = self.write(ctx).await?;
+        let r = visible_revision(&tx, "id", &req.id).await?;
+        let collab = CollaborationId(r.collaboration_id);
+        self.require(ctx, "agreements.revise", collab, None).await?;
+        let phase = phase_of(&r)?;
+        let next = phase.next().ok_or_else(|| {
+            ApiError::precondition(
+                "REVISION_DONE",
+                format!("revisions/{}", r.id),
+                "the revision is complete",
+            )
+        })?;
+        let subject = format!("revisions/{}", r.id);
+        match next {
+            Phase::ForumReview => {
+                let draft = r.draft_version_id.ok_or_else(|| {
+                    ApiError::precondition(
+                        "NOT_CONSOLIDATED",
+                        subject.clone(),
+                        "consolidate the accepted proposals first",
+                    )
+                })?;
+                let v = store::find_version(&tx, draft)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("draft version vanished"))?;
+                store::save_version(
+                    &tx,
+                    version::Model {
+                        status: "in_review".into(),
+                        ..v
+                    },
+                    "",
+                    json!({"status": "in_review"}),
+                )
+                .await?;
+            }
+            Phase::Decision => {
+                // IT-styrgruppen gets the item on its backlog through the outbox.
+                let forums = self
+                    .roles
+                    .list_forums(ctx, &r.collaboration_id.to_string())
+                    .await?;
+                let styrgruppen = forums
+                    .iter()
+                    .find(|f| f.reports_to_forum_id.is_empty())
+                    .ok_or_else(|| ApiError::internal("no top forum"))?;
+                let a = store::find_agreement(&tx, r.agreement_id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("agreement vanished"))?;
+                tx.enqueue(
+                    collab,
+                    DECISION_REQUESTED,
+                    &json!({"forum_id": styrgruppen.id, "revision_id": r.id, "title": format!("Beslut: {} {} – konsoliderat förslag", a.title, r.year), "draft_version_id": r.draft_version_id}),
+                )
+                .await?;
+            }
+            Phase::Approvals => {
+                if r.decision_id.is_none() {
+                    return Err(ApiError::precondition(
+                        "NO_DECISION",
+                        subject,
+                        "record IT-styrgruppen's decision first",
+                    ));
+                }
+            }
+            Phase::InForce => {
+                let members = self
+                    .roles
+                    .members_on(ctx, &r.collaboration_id.to_string(), r.effective_from)
+                    .await?;
+                let saved = jobs::activate(&tx, r, &members, ctx.today).await?;
+                tx.commit().await?;
+                return Ok(pb::AdvanceRevisionResponse {
+                    revision: Some(self.revision_view(ctx, saved).await?),
+                });
+            }
+            Phase::Proposals | Phase::Consolidation => {}
+        }
+        let saved = store::save_revision(
+            &tx,
+            revision::Model {
+                phase: next.as_str().into(),
+                update_time: store::now(),
+                ..r
+            },
+            &etag,
+            json!({"advance": next.as_str()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(pb::AdvanceRevisionResponse {
+            revision: Some(self.revision_view(ctx, saved).await?),
+        })
+    }
+
+    pub async fn create_proposal(
+        &self,
+        ctx: &RequestContext,
+        req: pb::CreateProposalRequest,
+    ) -> Result<pb::CreateProposalResponse, ApiError> {
+        let p = req.proposal.clone().unwrap_or_default();
+        let action = convert::action_from_pb(p.action)?;
+        let section = required_line("proposal.section_number", &p.section_number, 20)?;
+        let body = long_text("proposal.text", &p.text, action != "delete")?;
+        let title = if action == "add" {
+            required_line("proposal.title", &p.title, 200)?
+        } else {
+            String::new()
+        };
+        let rationale = long_text("proposal.rationale", &p.rationale, true)?;
+        let tx = self.write(ctx).await?;
+        let r = visible_revision(&tx, "proposal.revision_id", &p.revision_id).await?;
+        let own = ctx.principal.tenant.to_string();
+        self.require(
+            ctx,
+            "proposals.draft",
+            CollaborationId(r.collaboration_id),
+            Some(&own),
+        )
+        .await?;
+        in_phase(&r, &[Phase::Proposals], "proposing changes")?;
+        let base = store::find_version(&tx, r.base_version_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("base version vanished"))?;
+        if !(action == "add" && section == "0")
+            && text::find(&text::parse(&base.text), &section).is_none()
+        {
+            return Err(ApiError::invalid_field(
+                "proposal.section_number",
+                format!("the version in force has no section {section}"),
+            ));
+        }
+        let stored = match tx
+            .claim_request(&req.request_id, &req.encode_to_vec())
+            .await?
+        {
+            Claim::Replay(resource) => store::find_proposal(
+                &tx,
+                convert::uuid("id", resource.trim_start_matches("proposals/"))?,
+            )
+            .await?
+            .ok_or_else(|| ApiError::internal("replayed proposal vanished"))?,
+            Claim::New => {
+                let now = store::now();
+                let m = proposal::Model {
+                    id: samverkan_core::new_uuid(),
+                    owner_tenant: Some(own.clone()),
+                    collaboration_id: None,
+                    revision_id: r.id,
+                    municipality: own,
+                    author: ctx.principal.subject.clone(),
+                    section_number: section,
+                    action: action.into(),
+                    title,
+                    text: body,
+                    rationale,
+                    state: "draft".into(),
+                    resolution_reason: String::new(),
+                    accepted_text: String::new(),
+                    create_time: now,
+                    update_time: now,
+                    etag: store::new_etag(),
+                };
+                let change = json!({"create": {"section": m.section_number, "action": m.action, "text": m.text, "rationale": m.rationale}});
+                let created = store::insert(
+                    &tx,
+                    format!("proposals/{}", m.id),
+                    proposal::ActiveModel::from(m),
+                    change,
+                )
+                .await?;
+                tx.finish_request(&req.request_id, &format!("proposals/{}", created.id))
+                    .await?;
+                created
+            }
+        };
+        tx.commit().await?;
+        Ok(pb::CreateProposalResponse {
+            proposal: Some(proposal_pb(stored)),
+        })
+    }
+
+    pub async fn submit_proposal(
+        &self,
+        ctx: &RequestContext,
+        req: pb::SubmitProposalRequest,
+    ) -> Result<pb::SubmitProposalResponse, ApiError> {
+        let etag = required_line("etag", &req.etag, 64)?;
+        let id = convert::uuid("id", &req.id)?;
+        let tx = self.write(ctx).await?;
+        let p = store::find_proposal(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("proposal", &req.id))?;
+        let r = store::find_revision(&tx, p.revision_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("revision vanished"))?;
+        self.require(
+            ctx,
+            "proposals.draft",
+            CollaborationId(r.collaboration_id),
+            Some(&p.municipality),
+        )
+        .await?;
+        in_phase(&r, &[Phase::Proposals], "submitting proposals")?;
+        if p.state != "draft" {
+            return Err(ApiError::precondition(
+                "PROPOSAL_SUBMITTED",
+                format!("proposals/{id}"),
+                "the proposal is already submitted",
+            ));
+        }
+        let shared = proposal::Model {
+            owner_tenant: None,
+            collaboration_id: Some(r.collaboration_id),
+            state: "submitted".into(),
+            update_time: store::now(),
+            ..p
+        };
+        let saved = store::save_proposal(&tx, shared, &etag, json!({"submit": {}})).await?;
+        tx.commit().await?;
+        Ok(pb::SubmitProposalResponse {
+            proposal: Some(proposal_pb(saved)),
+        })
+    }
+
+    pub async fn list_proposals(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ListProposalsRequest,
+    ) -> Result<pb::ListProposalsResponse, ApiError> {
+        let tx = self.read(ctx).await?;
+        let r = visible_revision(&tx, "revision_id", &req.revision_id).await?;
+        let mut rows = store::proposals(&tx, r.id).await?;
+        tx.commit().await?;
+        rows.sort_by(|a, b| {
+            section_key(&a.section_number)
+                .cmp(&section_key(&b.section_number))
+                .then(a.create_time.cmp(&b.create_time))
+        });
+        Ok(pb::ListProposalsResponse {
+            proposals: rows.into_iter().map(proposal_pb).collect(),
+        })
+    }
+
+    pub async fn resolve_proposal(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ResolveProposalRequest,
+    ) -> Result<pb::ResolveProposalResponse, ApiError> {
+        let outcome = match pb::ProposalState::try_from(req.outcome) {
+            Ok(pb::ProposalState::Accepted) => "accepted",
+            Ok(pb::ProposalState::AcceptedWithChanges) => "accepted_with_changes",
+            Ok(pb::ProposalState::Rejected) => "rejected",
+            _ => {
+                return Err(ApiError::invalid_field(
+                    "outcome",
+                    "must be ACCEPTED, ACCEPTED_WITH_CHANGES or REJECTED",
+                ));
+            }
+        };
+        let reason = long_text("reason", &req.reason, true)?;
+        let accepted_text = long_text(
+            "accepted_text",
+            &req.accepted_text,
+            outcome == "accepted_with_changes",
+        )?;
+        let etag = required_line("etag", &req.etag, 64)?;
+        let id = convert::uuid("id", &req.id)?;
+        let tx = self.write(ctx).await?;
+        let p = store::find_proposal(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("proposal", &req.id))?;
+        let r = store::find_revision(&tx, p.revision_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("revision vanished"))?;
+        self.require(
+            ctx,
+            "agreements.revise",
+            CollaborationId(r.collaboration_id),
+            None,
+        )
+        .await?;
+        in_phase(
+            &r,
+            &[Phase::Proposals, Phase::Consolidation],
+            "resolving proposals",
+        )?;
+        if p.state != "submitted" {
+            return Err(ApiError::precondition(
+                "PROPOSAL_STATE",
+                format!("proposals/{id}"),
+                format!("a {} proposal cannot be resolved", p.state),
+            ));
+        }
+        let resolved = proposal::Model {
+            state: outcome.into(),
+            resolution_reason: reason.clone(),
+            accepted_text,
+            update_time: store::now(),
+            ..p
+        };
+        let saved = store::save_proposal(
+            &tx,
+            resolved,
+            &etag,
+            json!({"resolve": {"outcome": outcome, "reason": reason}}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(pb::ResolveProposalResponse {
+            proposal: Some(proposal_pb(saved)),
+        })
+    }
+
+    pub async fn consolidate_revision(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ConsolidateRevisionRequest,
+    ) -> Result<pb::ConsolidateRevisionResponse, ApiError> {
+        let tx = self.write(ctx).await?;
+        let r = visible_revision(&tx, "id", &req.id).await?;
+        self.require(
+            ctx,
+            "agreements.revise",
+            CollaborationId(r.collaboration_id),
+            None,
+        )
+        .await?;
+        in_phase(&r, &[Phase::Consolidation], "consolidating")?;
+        let base = store::find_version(&tx, r.base_version_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("base version vanished"))?;
+        let mut accepted: Vec<proposal::Model> = store::proposals(&tx, r.id)
+            .await?
+            .into_iter()
+            .filter(|p| p.state.starts_with("accepted"))
+            .collect();
+        accepted.sort_by(|a, b| {
+            section_key(&a.section_number)
+                .cmp(&section_key(&b.section_number))
+                .then(a.create_time.cmp(&b.create_time))
+        });
+        let changes: Vec<Change> = accepted
+            .iter()
+            .map(|p| {
+                let body = if p.state == "accepted_with_changes" {
+                    p.accepted_text.clone()
+                } else {
+                    p.text.clone()
+                };
+                match p.action.as_str() {
+                    "amend" => Change::Amend {
+                        section: p.section_number.clone(),
+                        text: body,
+                    },
+                    "delete" => Change::Delete {
+                        section: p.section_number.clone(),
+                    },
+                    _ => Change::Add {
+                        after: p.section_number.clone(),
+                        title: p.title.clone(),
+                        text: body,
+                    },
+                }
+            })
+            .collect();
+        let old = text::parse(&base.text);
+        let new = consolidate(&old, &changes).map_err(|why| {
+            ApiError::precondition("CONFLICTING_PROPOSALS", format!("revisions/{}", r.id), why)
+        })?;
+        let diff = text::render_diff(&old, &new);
+        let body = text::render(&new);
+        let now = store::now();
+        let draft = match r.draft_version_id {
+            Some(d) => {
+                let v = store::find_version(&tx, d)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("draft vanished"))?;
+                store::save_version(
+                    &tx,
+                    version::Model {
+                        text: body,
+                        changelog: diff.clone(),
+                        update_time: now,
+                        ..v
+                    },
+                    "",
+                    json!({"reconsolidate": {"proposals": accepted.len()}}),
+                )
+                .await?
+            }
+            None => {
+                let number = store::versions_of(&tx, &[r.agreement_id])
+                    .await?
+                    .iter()
+                    .map(|v| v.number)
+                    .max()
+                    .unwrap_or(0)
+                    + 1;
+                let v = version::Model {
+                    id: samverkan_core::new_uuid(),
+                    collaboration_id: r.collaboration_id,
+                    agreement_id: r.agreement_id,
+                    number,
+                    text: body,
+                    status: "draft".into(),
+                    effective_from: Some(r.effective_from),
+                    next_review_on: base.next_review_on.map(|d| d + chrono::Months::new(12)),
+                    decision_ids: String::new(),
+                    changelog: diff.clone(),
+                    link: base.link.clone(),
+                    based_on_version_id: Some(base.id),
+                    create_time: now,
+                    update_time: now,
+                    etag: store::new_etag(),
+                };
+                let created = store::insert(
+                    &tx,
+                    format!("versions/{}", v.id),
+                    version::ActiveModel::from(v),
+                    json!({"consolidate": {"number": number, "proposals": accepted.len()}}),
+                )
+                .await?;
+                store::save_revision(
+                    &tx,
+                    revision::Model {
+                        draft_version_id: Some(created.id),
+                        update_time: now,
+                        ..r
+                    },
+                    "",
+                    json!({"draft": created.id}),
+                )
+                .await?;
+                created
+            }
+        };
+        tx.commit().await?;
+        Ok(pb::ConsolidateRevisionResponse {
+            version: Some(version_pb(draft, true)),
+            diff_markdown: diff,
+        })
+    }
+
+    pub async fn record_revision_decision(
+        &self,
+        ctx: &RequestContext,
+        req: pb::RecordRevisionDecisionRequest,
+    ) -> Result<pb::RecordRevisionDecisionResponse, ApiError> {
+        let decision_id = convert::uuid("decision_id", &req.decision_id)?;
+        let etag = required_line("etag", &req.etag, 64)?;
+        // The decision must exist in the register (and be visible).
+        let decision = self.decisions.get_decision(ctx, &req.decision_id).await?;
+        let tx = self.write(ctx).await?;
+        let r = visible_revision(&tx, "id", &req.id).await?;
+        self.require(
+            ctx,
+            "agreements.revise",
+            CollaborationId(r.collaboration_id),
+            None,
+        )
+        .await?;
+        in_phase(&r, &[Phase::Decision], "recording the decision")?;
+        let draft = r
+            .draft_version_id
+            .ok_or_else(|| ApiError::internal("revision in decision without draft"))?;
+        let v = store::find_version(&tx, draft)
+            .await?
+            .ok_or_else(|| ApiError::internal("draft vanished"))?;
+        let ids = if v.decision_ids.is_empty() {
+            decision_id.to_string()
+        } else {
+            format!("{},{decision_id}", v.decision_ids)
+        };
+        store::save_version(
+            &tx,
+            version::Model {
+                status: "decided".into(),
+                decision_ids: ids,
+                update_time: store::now(),
+                ..v
+            },
+            "",
+            json!({"decided": {"decision": decision_id, "at": decision.paragraph_ref}}),
+        )
+        .await?;
+        let saved = store::save_revision(
+            &tx,
+            revision::Model {
+                decision_id: Some(decision_id),
+                update_time: store::now(),
+                ..r
+            },
+            &etag,
+            json!({"decision": decision_id}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(pb::RecordRevisionDecisionResponse {
+            revision: Some(self.revision_view(ctx, saved).await?),
+        })
+    }
+
+    pub async fn create_approval(
+        &self,
+        ctx: &RequestContext,
+        req: pb::CreateApprovalRequest,
+    ) -> Result<pb::CreateApprovalResponse, ApiError> {
+        let a = req.approval.clone().unwrap_or_default();
+        let body = required_line("approval.body", &a.body, 100)?;
+        let paragraph_ref = required_line("approval.paragraph_ref", &a.paragraph_ref, 50)?;
+        let decided_on = convert::date("approval.decided_on", a.decided_on.as_ref())?;
+        let own = ctx.principal.tenant.to_string();
+        let tx = self.write(ctx).await?;
+        let r = visible_revision(&tx, "approval.revision_id", &a.revision_id).await?;
+        self.require(
+            ctx,
+            "approvals.record",
+            CollaborationId(r.collaboration_id),
+            Some(&own),
+        )
+        .await?;
+        in_phase(&r, &[Phase::Approvals], "recording approvals")?;
+        let stored = match tx
+            .claim_request(&req.request_id, &req.encode_to_vec())
+            .await?
+        {
+            Claim::Replay(resource) => store::find_approval(
+                &tx,
+                convert::uuid("id", resource.trim_start_matches("approvals/"))?,
+            )
+            .await?
+            .ok_or_else(|| ApiError::internal("replayed approval vanished"))?,
+            Claim::New => {
+                if store::approvals(&tx, r.id)
+                    .await?
+                    .iter()
+                    .any(|x| x.municipality == own)
+                {
+                    return Err(ApiError::AlreadyExists(format!(
+                        "{own} already has an approval for this revision"
+                    )));
+                }
+                let m = approval::Model {
+                    id: samverkan_core::new_uuid(),
+                    owner_tenant: Some(own.clone()),
+                    collaboration_id: None,
+                    revision_id: r.id,
+                    municipality: own,
+                    body,
+                    paragraph_ref,
+                    decided_on,
+                    recorded_by: ctx.principal.subject.clone(),
+                    recorded: false,
+                    create_time: store::now(),
+                    etag: store::new_etag(),
+                };
+                let change = json!({"create": {"body": m.body, "paragraph": m.paragraph_ref, "decided_on": decided_on}});
+                let created = store::insert(
+                    &tx,
+                    format!("approvals/{}", m.id),
+                    approval::ActiveModel::from(m),
+                    change,
+                )
+                .await?;
+                tx.finish_request(&req.request_id, &format!("approvals/{}", created.id))
+                    .await?;
+                created
+            }
+        };
+        tx.commit().await?;
+        Ok(pb::CreateApprovalResponse {
+            approval: Some(convert::approval_pb(stored)),
+        })
+    }
+
+    pub async fn record_approval(
+        &self,
+        ctx: &RequestContext,
+        req: pb::RecordApprovalRequest,
+    ) -> Result<pb::RecordApprovalResponse, ApiError> {
+        let etag = required_line("etag", &req.etag, 64)?;
+        let id = convert::uuid("id", &req.id)?;
+        let tx = self.write(ctx).await?;
+        let a = store::find_approval(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("approval", &req.id))?;
+        let r = store::find_revision(&tx, a.revision_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("revision vanished"))?;
+        self.require(
+            ctx,
+            "approvals.record",
+            CollaborationId(r.collaboration_id),
+            Some(&a.municipality),
+        )
+        .await?;
+        in_phase(&r, &[Phase::Approvals], "recording approvals")?;
+        if a.recorded {
+            return Err(ApiError::precondition(
+                "APPROVAL_RECORDED",
+                format!("approvals/{id}"),
+                "the approval is already recorded",
+            ));
+        }
+        let recorded = approval::Model {
+            owner_tenant: None,
+            collaboration_id: Some(r.collaboration_id),
+            recorded: true,
+            recorded_by: ctx.principal.subject.clone(),
+            ..a
+        };
+        let saved = store::save_approval(&tx, recorded, &etag, json!({"record": {}})).await?;
+        tx.commit().await?;
+        Ok(pb::RecordApprovalResponse {
+            approval: Some(convert::approval_pb(saved)),
+        })
+    }
+}
+
+/// Sorts section numbers as numbers ("2" before "10", "3.2" after "3").
+fn section_key(n: &str) -> Vec<u32> {
+    n.split('.')
+        .map(|p| p.trim().parse().unwrap_or(u32::MAX))
+        .collect()
+}

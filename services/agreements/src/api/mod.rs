@@ -1,0 +1,110 @@
+//! The thin tonic layer of the agreements service.
+
+mod convert;
+mod handlers;
+
+use samverkan_core::{ApiError, CollaborationId, RequestContext};
+use samverkan_db::{Access, Database, Tx};
+use samverkan_decisions::DecisionsClient;
+use samverkan_proto::agreements::v1 as pb;
+use samverkan_proto::agreements::v1::agreements_service_server::AgreementsService;
+use samverkan_proto::roles::v1::CheckPermissionRequest;
+use samverkan_roles::RolesClient;
+use tonic::{Request, Response, Status};
+
+use crate::SERVICE;
+
+/// The agreements service's gRPC implementation.
+#[derive(Clone, Debug)]
+pub struct AgreementsApi {
+    handlers: Handlers,
+}
+
+/// The handlers behind the RPCs.
+#[derive(Clone, Debug)]
+pub struct Handlers {
+    db: Database,
+    roles: RolesClient,
+    decisions: DecisionsClient,
+}
+
+impl AgreementsApi {
+    pub fn new(db: Database, roles: RolesClient, decisions: DecisionsClient) -> Self {
+        Self {
+            handlers: Handlers {
+                db,
+                roles,
+                decisions,
+            },
+        }
+    }
+
+    pub fn into_server(self) -> pb::agreements_service_server::AgreementsServiceServer<Self> {
+        pb::agreements_service_server::AgreementsServiceServer::new(self)
+    }
+}
+
+impl Handlers {
+    async fn read(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
+        self.db.begin(ctx, SERVICE, Access::Read).await
+    }
+
+    async fn write(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
+        self.db.begin(ctx, SERVICE, Access::Write).await
+    }
+
+    /// `PERMISSION_DENIED` with the roles service's reason unless allowed.
+    async fn require(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        collaboration: CollaborationId,
+        municipality: Option<&str>,
+    ) -> Result<(), ApiError> {
+        self.roles
+            .require(
+                ctx,
+                CheckPermissionRequest {
+                    action: action.to_owned(),
+                    collaboration_id: collaboration.to_string(),
+                    municipality_id: municipality.unwrap_or_default().to_owned(),
+                    ..Default::default()
+                },
+            )
+            .await
+    }
+}
+
+macro_rules! rpcs {
+    ($($name:ident($req:ident) -> $resp:ident;)*) => {
+        #[tonic::async_trait]
+        impl AgreementsService for AgreementsApi {
+            $(
+                async fn $name(&self, request: Request<pb::$req>) -> Result<Response<pb::$resp>, Status> {
+                    let ctx = RequestContext::from_request(&request)?;
+                    Ok(Response::new(self.handlers.$name(&ctx, request.into_inner()).await?))
+                }
+            )*
+        }
+    };
+}
+
+rpcs! {
+    create_agreement(CreateAgreementRequest) -> CreateAgreementResponse;
+    list_agreements(ListAgreementsRequest) -> ListAgreementsResponse;
+    get_version(GetVersionRequest) -> GetVersionResponse;
+    list_versions(ListVersionsRequest) -> ListVersionsResponse;
+    update_version(UpdateVersionRequest) -> UpdateVersionResponse;
+    diff_versions(DiffVersionsRequest) -> DiffVersionsResponse;
+    open_revision(OpenRevisionRequest) -> OpenRevisionResponse;
+    get_revision(GetRevisionRequest) -> GetRevisionResponse;
+    advance_revision(AdvanceRevisionRequest) -> AdvanceRevisionResponse;
+    create_proposal(CreateProposalRequest) -> CreateProposalResponse;
+    submit_proposal(SubmitProposalRequest) -> SubmitProposalResponse;
+    list_proposals(ListProposalsRequest) -> ListProposalsResponse;
+    resolve_proposal(ResolveProposalRequest) -> ResolveProposalResponse;
+    consolidate_revision(ConsolidateRevisionRequest) -> ConsolidateRevisionResponse;
+    record_revision_decision(RecordRevisionDecisionRequest) -> RecordRevisionDecisionResponse;
+    create_approval(CreateApprovalRequest) -> CreateApprovalResponse;
+    record_approval(RecordApprovalRequest) -> RecordApprovalResponse;
+}

@@ -1,0 +1,4 @@
+//! Pure rules of the agreements service.
+
+pub mod revision;
+pub mod text;

@@ -1,0 +1,188 @@
+use samverkan_db::migration::run_sql;
+use samverkan_db::rls;
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_sql(
+            manager,
+            "CREATE TABLE agreements (
+                id BLOB PRIMARY KEY NOT NULL,
+                collaboration_id BLOB NOT NULL,
+                kind TEXT NOT NULL,
+                title TEXT NOT NULL,
+                create_time TEXT NOT NULL
+            );
+            CREATE TABLE agreement_versions (
+                id BLOB PRIMARY KEY NOT NULL,
+                collaboration_id BLOB NOT NULL,
+                agreement_id BLOB NOT NULL REFERENCES agreements (id),
+                number INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                status TEXT NOT NULL,
+                effective_from TEXT,
+                next_review_on TEXT,
+                decision_ids TEXT NOT NULL,
+                changelog TEXT NOT NULL,
+                link TEXT NOT NULL,
+                based_on_version_id BLOB,
+                create_time TEXT NOT NULL,
+                update_time TEXT NOT NULL,
+                etag TEXT NOT NULL,
+                UNIQUE (agreement_id, number)
+            );
+            CREATE TABLE revisions (
+                id BLOB PRIMARY KEY NOT NULL,
+                collaboration_id BLOB NOT NULL,
+                agreement_id BLOB NOT NULL REFERENCES agreements (id),
+                year INTEGER NOT NULL,
+                base_version_id BLOB NOT NULL,
+                draft_version_id BLOB,
+                phase TEXT NOT NULL,
+                phase_ends TEXT NOT NULL,
+                effective_from TEXT NOT NULL,
+                decision_id BLOB,
+                create_time TEXT NOT NULL,
+                update_time TEXT NOT NULL,
+                etag TEXT NOT NULL,
+                UNIQUE (agreement_id, year)
+            );
+            CREATE TABLE proposals (
+                id BLOB PRIMARY KEY NOT NULL,
+                owner_tenant TEXT,
+                collaboration_id BLOB,
+                revision_id BLOB NOT NULL REFERENCES revisions (id),
+                municipality TEXT NOT NULL,
+                author TEXT NOT NULL,
+                section_number TEXT NOT NULL,
+                action TEXT NOT NULL,
+                title TEXT NOT NULL,
+                text TEXT NOT NULL,
+                rationale TEXT NOT NULL,
+                state TEXT NOT NULL,
+                resolution_reason TEXT NOT NULL,
+                accepted_text TEXT NOT NULL,
+                create_time TEXT NOT NULL,
+                update_time TEXT NOT NULL,
+                etag TEXT NOT NULL
+            );
+            CREATE TABLE approvals (
+                id BLOB PRIMARY KEY NOT NULL,
+                owner_tenant TEXT,
+                collaboration_id BLOB,
+                revision_id BLOB NOT NULL REFERENCES revisions (id),
+                municipality TEXT NOT NULL,
+                body TEXT NOT NULL,
+                paragraph_ref TEXT NOT NULL,
+                decided_on TEXT NOT NULL,
+                recorded_by TEXT NOT NULL,
+                recorded BOOLEAN NOT NULL,
+                create_time TEXT NOT NULL,
+                etag TEXT NOT NULL,
+                UNIQUE (revision_id, municipality)
+            );
+            CREATE INDEX agreement_versions_agreement ON agreement_versions (agreement_id, number);
+            CREATE INDEX proposals_revision ON proposals (revision_id, section_number);
+            CREATE INDEX revisions_phase ON revisions (collaboration_id, phase);",
+            "CREATE TABLE agreements (
+                id uuid PRIMARY KEY,
+                collaboration_id uuid NOT NULL,
+                kind text NOT NULL,
+                title text NOT NULL,
+                create_time timestamptz NOT NULL
+            );
+            CREATE TABLE agreement_versions (
+                id uuid PRIMARY KEY,
+                collaboration_id uuid NOT NULL,
+                agreement_id uuid NOT NULL REFERENCES agreements (id),
+                number integer NOT NULL,
+                text text NOT NULL,
+                status text NOT NULL,
+                effective_from date,
+                next_review_on date,
+                decision_ids text NOT NULL,
+                changelog text NOT NULL,
+                link text NOT NULL,
+                based_on_version_id uuid,
+                create_time timestamptz NOT NULL,
+                update_time timestamptz NOT NULL,
+                etag text NOT NULL,
+                UNIQUE (agreement_id, number)
+            );
+            CREATE TABLE revisions (
+                id uuid PRIMARY KEY,
+                collaboration_id uuid NOT NULL,
+                agreement_id uuid NOT NULL REFERENCES agreements (id),
+                year integer NOT NULL,
+                base_version_id uuid NOT NULL,
+                draft_version_id uuid,
+                phase text NOT NULL,
+                phase_ends text NOT NULL,
+                effective_from date NOT NULL,
+                decision_id uuid,
+                create_time timestamptz NOT NULL,
+                update_time timestamptz NOT NULL,
+                etag text NOT NULL,
+                UNIQUE (agreement_id, year)
+            );
+            CREATE TABLE proposals (
+                id uuid PRIMARY KEY,
+                owner_tenant text,
+                collaboration_id uuid,
+                revision_id uuid NOT NULL REFERENCES revisions (id),
+                municipality text NOT NULL,
+                author text NOT NULL,
+                section_number text NOT NULL,
+                action text NOT NULL,
+                title text NOT NULL,
+                text text NOT NULL,
+                rationale text NOT NULL,
+                state text NOT NULL,
+                resolution_reason text NOT NULL,
+                accepted_text text NOT NULL,
+                create_time timestamptz NOT NULL,
+                update_time timestamptz NOT NULL,
+                etag text NOT NULL
+            );
+            CREATE TABLE approvals (
+                id uuid PRIMARY KEY,
+                owner_tenant text,
+                collaboration_id uuid,
+                revision_id uuid NOT NULL REFERENCES revisions (id),
+                municipality text NOT NULL,
+                body text NOT NULL,
+                paragraph_ref text NOT NULL,
+                decided_on date NOT NULL,
+                recorded_by text NOT NULL,
+                recorded boolean NOT NULL,
+                create_time timestamptz NOT NULL,
+                etag text NOT NULL,
+                UNIQUE (revision_id, municipality)
+            );
+            CREATE INDEX agreement_versions_agreement ON agreement_versions (agreement_id, number);
+            CREATE INDEX proposals_revision ON proposals (revision_id, section_number);
+            CREATE INDEX revisions_phase ON revisions (collaboration_id, phase);",
+        )
+        .await?;
+        let conn = manager.get_connection();
+        // A municipality's proposal drafts and its draft approval are private
+        // until submitted or recorded; the rest is the collaboration's.
+        for table in ["proposals", "approvals"] {
+            rls::install(
+                conn,
+                table,
+                &rls::shared_or_private(),
+                &rls::shared_or_private(),
+            )
+            .await?;
+        }
+        for table in ["agreements", "agreement_versions", "revisions"] {
+            rls::install(conn, table, &rls::shared_only(), &rls::shared_only()).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! Queries of the agreements service.
+
+pub mod entities;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::QueryOrder;
+use sea_orm::entity::prelude::*;
+
+use samverkan_core::ApiError;
+use samverkan_db::{Tx, db_err, rls};
+
+pub use entities::{agreement, approval, proposal, revision, version};
+
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+pub fn new_etag() -> String {
+    samverkan_core::new_uuid().simple().to_string()
+}
+
+pub async fn agreements(tx: &Tx, collaboration: Uuid) -> Result<Vec<agreement::Model>, ApiError> {
+    agreement::Entity::find()
+        .filter(rls::shared(tx.scope(), agreement::Column::CollaborationId))
+        .filter(agreement::Column::CollaborationId.eq(collaboration))
+        .order_by_asc(agreement::Column::Title)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+pub async fn find_agreement(tx: &Tx, id: Uuid) -> Result<Option<agreement::Model>, ApiError> {
+    agreement::Entity::find_by_id(id)
+        .filter(rls::shared(tx.scope(), agreement::Column::CollaborationId))
+        .one(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+pub async fn find_version(tx: &Tx, id: Uuid) -> Result<Option<version::Model>, ApiError> {
+    version::Entity::find_by_id(id)
+        .filter(rls::shared(tx.scope(), version::Column::CollaborationId))
+        .one(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+/// Versions of the given agreements, newest first (one query).
+pub async fn versions_of(tx: &Tx, agreements: &[Uuid]) -> Result<Vec<version::Model>, ApiError> {
+    version::Entity::find()
+        .filter(rls::shared(tx.scope(), version::Column::CollaborationId))
+        .filter(version::Column::AgreementId.is_in(agreements.iter().copied()))
+        .order_by_desc(version::Column::Number)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+pub async fn find_revision(tx: &Tx, id: Uuid) -> Result<Option<revision::Model>, ApiError> {
+    revision::Entity::find_by_id(id)
+        .filter(rls::shared(tx.scope(), revision::Column::CollaborationId))
+        .one(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+/// Revisions of a collaboration in one phase.
+pub async fn revisions_in_phase(
+    tx: &Tx,
+    collaboration: Uuid,
+    phase: &str,
+) -> Result<Vec<revision::Model>, ApiError> {
+    revision::Entity::find()
+        .filter(rls::shared(tx.scope(), revision::Column::CollaborationId))
+        .filter(revision::Column::CollaborationId.eq(collaboration))
+        .filter(revision::Column::Phase.eq(phase))
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+/// Proposals of a revision the scope may see: its own drafts and every
+/// submitted one.
+pub async fn proposals(tx: &Tx, revision: Uuid) -> Result<Vec<proposal::Model>, ApiError> {
+    proposal::Entity::find()
+        .filter(rls::visible(
+            tx.scope(),
+            proposal::Column::OwnerTenant,
+            proposal::Column::CollaborationId,
+        ))
+        .filter(proposal::Column::RevisionId.eq(revision))
+        .order_by_asc(proposal::Column::CreateTime)
+        .order_by_asc(proposal::Column::Id)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+pub async fn find_proposal(tx: &Tx, id: Uuid) -> Result<Option<proposal::Model>, ApiError> {
+    proposal::Entity::find_by_id(id)
+        .filter(rls::visible(
+            tx.scope(),
+            proposal::Column::OwnerTenant,
+            proposal::Column::CollaborationId,
+        ))
+        .one(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+/// Approvals of a revision the scope may see: recorded ones and its own draft.
+pub async fn approvals(tx: &Tx, revision: Uuid) -> Result<Vec<approval::Model>, ApiError> {
+    approval::Entity::find()
+        .filter(rls::visible(
+            tx.scope(),
+            approval::Column::OwnerTenant,
+            approval::Column::CollaborationId,
+        ))
+        .filter(approval::Column::RevisionId.eq(revision))
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+pub async fn find_approval(tx: &Tx, id: Uuid) -> Result<Option<approval::Model>, ApiError> {
+    approval::Entity::find_by_id(id)
+        .filter(rls::visible(
+            tx.scope(),
+            approval::Column::OwnerTenant,
+            approval::Column::CollaborationId,
+        ))
+        .one(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+/// Inserts a row and audits its creation.
+pub async fn insert<A>(
+    tx: &Tx,
+    resource: String,
+    row: A,
+    change: serde_json::Value,
+) -> Result<<A::Entity as EntityTrait>::Model, ApiError>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    let m = row.insert(tx.conn()).await.map_err(db_err)?;
+    tx.audit(resource, &change).await?;
+    Ok(m)
+}
+
+/// Replaces a row if its etag is still `etag` (empty: unconditionally, for
+/// a side effect within another change), with a fresh etag; audits `change`.
+macro_rules! save {
+    ($fn_name:ident, $module:ident, $what:literal) => {
+        pub async fn $fn_name(
+            tx: &Tx,
+            m: $module::Model,
+            etag: &str,
+            change: serde_json::Value,
+        ) -> Result<$module::Model, ApiError> {
+            let saved = $module::Model {
+                etag: new_etag(),
+                ..m
+            };
+            let mut am = $module::ActiveModel::from(saved.clone()).reset_all();
+            am.id = sea_orm::ActiveValue::Unchanged(saved.id);
+            let mut q = $module::Entity::update_many()
+                .set(am)
+                .filter($module::Column::Id.eq(saved.id));
+            if !etag.is_empty() {
+                q = q.filter($module::Column::Etag.eq(etag));
+            }
+            if q.exec(tx.conn()).await.map_err(db_err)?.rows_affected == 0 {
+                return Err(ApiError::Aborted(
+                    concat!(
+                        "the ",
+                        $what,
+                        " was changed since it was read; read it again"
+                    )
+                    .into(),
+                ));
+            }
+            tx.audit(format!(concat!($what, "s/{}"), saved.id), &change)
+                .await?;
+            Ok(saved)
+        }
+    };
+}
+
+save!(save_version, version, "version");
+save!(save_revision, revision, "revision");
+save!(save_proposal, proposal, "proposal");
+save!(save_approval, approval, "approval");

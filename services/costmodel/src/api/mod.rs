@@ -1,0 +1,138 @@
+//! The thin tonic layer of the cost model service.
+
+mod bills;
+mod catalogue;
+pub(crate) mod convert;
+mod input;
+
+use samverkan_core::{ApiError, RequestContext};
+use samverkan_db::{Access, Database, Tx};
+use samverkan_proto::costmodel::v1 as pb;
+use samverkan_proto::costmodel::v1::cost_model_service_server::CostModelService;
+use samverkan_proto::roles::v1::CheckPermissionRequest;
+use samverkan_roles::RolesClient;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::SERVICE;
+
+/// Who may edit drafts, keys, drivers, volumes and charges, issue bills,
+/// reconcile and create scenarios.
+pub(crate) const EDIT: &str = "costmodel.edit";
+/// Who may record IT-styrgruppen's decision on a price list and publish it.
+pub(crate) const PUBLISH: &str = "pricelists.publish";
+/// Who may read a municipality's per-unit detail.
+pub(crate) const DETAIL: &str = "costdetail.read";
+
+/// The cost model service's gRPC implementation.
+#[derive(Clone, Debug)]
+pub struct CostModelApi {
+    handlers: Handlers,
+}
+
+/// The handlers behind the RPCs.
+#[derive(Clone, Debug)]
+pub struct Handlers {
+    db: Database,
+    roles: RolesClient,
+}
+
+impl CostModelApi {
+    pub fn new(db: Database, roles: RolesClient) -> Self {
+        Self {
+            handlers: Handlers { db, roles },
+        }
+    }
+
+    /// The tonic server for this service.
+    pub fn into_server(self) -> pb::cost_model_service_server::CostModelServiceServer<Self> {
+        pb::cost_model_service_server::CostModelServiceServer::new(self)
+    }
+}
+
+impl Handlers {
+    async fn read(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
+        self.db.begin(ctx, SERVICE, Access::Read).await
+    }
+
+    async fn write(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
+        self.db.begin(ctx, SERVICE, Access::Write).await
+    }
+
+    /// Asks the roles service whether the principal may; `PERMISSION_DENIED`
+    /// with its reason if not.
+    async fn require(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        collab: Uuid,
+        municipality: Option<&str>,
+    ) -> Result<(), ApiError> {
+        self.roles
+            .require(
+                ctx,
+                CheckPermissionRequest {
+                    action: action.to_owned(),
+                    municipality_id: municipality.unwrap_or_default().to_owned(),
+                    collaboration_id: collab.to_string(),
+                    ..Default::default()
+                },
+            )
+            .await
+    }
+
+    /// Whether the principal may see `municipality`'s per-unit detail. A
+    /// refusal is an answer here, not an error: the caller still gets what
+    /// every member may see.
+    async fn may_see_detail(
+        &self,
+        ctx: &RequestContext,
+        collab: Uuid,
+        municipality: &str,
+    ) -> Result<bool, ApiError> {
+        match self.require(ctx, DETAIL, collab, Some(municipality)).await {
+            Ok(()) => Ok(true),
+            Err(ApiError::PermissionDenied(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+macro_rules! rpcs {
+    ($($name:ident($req:ident) -> $resp:ident;)*) => {
+        #[tonic::async_trait]
+        impl CostModelService for CostModelApi {
+            $(
+                async fn $name(&self, request: Request<pb::$req>) -> Result<Response<pb::$resp>, Status> {
+                    let ctx = RequestContext::from_request(&request)?;
+                    Ok(Response::new(self.handlers.$name(&ctx, request.into_inner()).await?))
+                }
+            )*
+        }
+    };
+}
+
+rpcs! {
+    create_catalogue_service(CreateCatalogueServiceRequest) -> CreateCatalogueServiceResponse;
+    list_catalogue_services(ListCatalogueServicesRequest) -> ListCatalogueServicesResponse;
+    create_price_list(CreatePriceListRequest) -> CreatePriceListResponse;
+    get_price_list(GetPriceListRequest) -> GetPriceListResponse;
+    list_price_lists(ListPriceListsRequest) -> ListPriceListsResponse;
+    update_price_list(UpdatePriceListRequest) -> UpdatePriceListResponse;
+    propose_price_list(ProposePriceListRequest) -> ProposePriceListResponse;
+    decide_price_list(DecidePriceListRequest) -> DecidePriceListResponse;
+    publish_price_list(PublishPriceListRequest) -> PublishPriceListResponse;
+    create_allocation_key(CreateAllocationKeyRequest) -> CreateAllocationKeyResponse;
+    list_allocation_keys(ListAllocationKeysRequest) -> ListAllocationKeysResponse;
+    record_driver_snapshot(RecordDriverSnapshotRequest) -> RecordDriverSnapshotResponse;
+    list_driver_snapshots(ListDriverSnapshotsRequest) -> ListDriverSnapshotsResponse;
+    record_volume(RecordVolumeRequest) -> RecordVolumeResponse;
+    record_direct_charge(RecordDirectChargeRequest) -> RecordDirectChargeResponse;
+    issue_bills(IssueBillsRequest) -> IssueBillsResponse;
+    compute_bill(ComputeBillRequest) -> ComputeBillResponse;
+    explain_change(ExplainChangeRequest) -> ExplainChangeResponse;
+    export_csv(ExportCsvRequest) -> ExportCsvResponse;
+    reconcile(ReconcileRequest) -> ReconcileResponse;
+    create_scenario(CreateScenarioRequest) -> CreateScenarioResponse;
+    run_scenario(RunScenarioRequest) -> RunScenarioResponse;
+}
