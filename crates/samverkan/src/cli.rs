@@ -39,6 +39,11 @@ enum Command {
         #[command(subcommand)]
         command: DevCommand,
     },
+    /// Collaborations.
+    Collaboration {
+        #[command(subcommand)]
+        command: CollaborationCommand,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -58,6 +63,20 @@ enum DevCommand {
         ttl_minutes: u64,
         #[command(flatten)]
         jwt: JwtArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CollaborationCommand {
+    /// Create a collaboration from a JSON spec (members, people and their
+    /// first roles); running it again adds only what is missing. See
+    /// docs/collaboration-spec.example.json.
+    Create {
+        /// The spec file.
+        #[arg(long)]
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -271,6 +290,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Collaboration {
+            command: CollaborationCommand::Create { file, db },
+        } => {
+            init_cli_logging();
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("read {}", file.display()))?;
+            let spec: samverkan_roles::bootstrap::Spec = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a collaboration spec", file.display()))?;
+            let db = open(&db).await?;
+            if db.backend() == Backend::Sqlite {
+                samverkan_server::migrate_all(&db).await?;
+            }
+            let loaded = samverkan_roles::bootstrap::bootstrap(&db, &spec)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}: {} municipalities, {} memberships, {} people, {} role assignments added",
+                spec.name,
+                loaded.municipalities,
+                loaded.memberships,
+                loaded.people,
+                loaded.assignments
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {

@@ -305,6 +305,7 @@ async fn from_need_to_outcome(db: TestDb) {
     assert_eq!(err.code(), Code::PermissionDenied);
 
     // Before adjustment the text may still be corrected.
+    let stale = dec.clone();
     let dec = d
         .update_decision(as_(
             EVA,
@@ -321,6 +322,20 @@ async fn from_need_to_outcome(db: TestDb) {
         .into_inner()
         .decision
         .unwrap();
+    let err = d
+        .update_decision(as_(
+            EVA,
+            pb::UpdateDecisionRequest {
+                decision: Some(pb::Decision {
+                    text: "Ett samtidigt ändrat beslut".into(),
+                    ..stale.clone()
+                }),
+                etag: stale.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Aborted, "a stale etag changes nothing");
     adjust(&mut f, &m2).await;
     let err = d
         .update_decision(as_(

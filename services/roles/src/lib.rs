@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod authz;
+pub mod bootstrap;
 pub mod client;
 pub mod demo;
 pub mod directory;

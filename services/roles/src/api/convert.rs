@@ -28,6 +28,7 @@ pub fn collaboration_pb(c: collaboration::Model) -> pb::Collaboration {
         name: c.name,
         host_municipality_id: c.host_municipality_id,
         create_time: Some(timestamp(c.create_time)),
+        etag: c.etag,
     }
 }
 

@@ -97,6 +97,7 @@ rpcs! {
     update_municipality(UpdateMunicipalityRequest) -> UpdateMunicipalityResponse;
     list_collaborations(ListCollaborationsRequest) -> ListCollaborationsResponse;
     get_collaboration(GetCollaborationRequest) -> GetCollaborationResponse;
+    update_collaboration(UpdateCollaborationRequest) -> UpdateCollaborationResponse;
     list_members(ListMembersRequest) -> ListMembersResponse;
     end_membership(EndMembershipRequest) -> EndMembershipResponse;
     list_people(ListPeopleRequest) -> ListPeopleResponse;

@@ -253,6 +253,27 @@ impl Handlers {
         })
     }
 
+    pub async fn update_collaboration(
+        &self,
+        ctx: &RequestContext,
+        req: pb::UpdateCollaborationRequest,
+    ) -> Result<pb::UpdateCollaborationResponse, ApiError> {
+        let c = req.collaboration.clone().unwrap_or_default();
+        let id = collaboration(ctx, "collaboration.id", &c.id)?;
+        let name = required_line("collaboration.name", &c.name, 200)?;
+        let etag = required_line("etag", &req.etag, 64)?;
+        let tx = self.write(ctx).await?;
+        authz::require(&tx, id, "members.manage", &Target::default()).await?;
+        let current = store::find_collaboration(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("collaboration", &c.id))?;
+        let updated = store::rename_collaboration(&tx, &current, &name, &etag).await?;
+        tx.commit().await?;
+        Ok(pb::UpdateCollaborationResponse {
+            collaboration: Some(convert::collaboration_pb(updated)),
+        })
+    }
+
     pub async fn list_members(
         &self,
         ctx: &RequestContext,

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_organisation;
 mod m0002_catalogue;
+mod m0003_collaboration_etag;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_organisation::Migration),
             Box::new(m0002_catalogue::Migration),
+            Box::new(m0003_collaboration_etag::Migration),
         ]
     }
 

@@ -11,6 +11,7 @@ pub struct Model {
     pub name: String,
     pub host_municipality_id: String,
     pub create_time: DateTimeUtc,
+    pub etag: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

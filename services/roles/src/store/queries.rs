@@ -127,6 +127,7 @@ pub async fn insert_collaboration(
         name: name.to_owned(),
         host_municipality_id: host.to_string(),
         create_time: Utc::now().trunc_subsecs(6),
+        etag: new_etag(),
     };
     collaboration::ActiveModel::from(c.clone())
         .insert(tx.conn())
@@ -396,4 +397,37 @@ pub async fn all_collaborations(
             ))
         })
         .collect()
+}
+
+/// Renames a collaboration if `etag` is current.
+pub async fn rename_collaboration(
+    tx: &Tx,
+    c: &collaboration::Model,
+    name: &str,
+    etag: &str,
+) -> Result<collaboration::Model, ApiError> {
+    let new_etag = new_etag();
+    let res = collaboration::Entity::update_many()
+        .col_expr(collaboration::Column::Name, Expr::value(name))
+        .col_expr(collaboration::Column::Etag, Expr::value(new_etag.clone()))
+        .filter(collaboration::Column::Id.eq(c.id))
+        .filter(collaboration::Column::Etag.eq(etag))
+        .exec(tx.conn())
+        .await
+        .map_err(db_err)?;
+    if res.rows_affected == 0 {
+        return Err(ApiError::Aborted(
+            "the collaboration was changed since it was read; read it again".into(),
+        ));
+    }
+    tx.audit(
+        format!("collaborations/{}", c.id),
+        &json!({"update": {"name": name, "before": c.name}}),
+    )
+    .await?;
+    Ok(collaboration::Model {
+        name: name.to_owned(),
+        etag: new_etag,
+        ..c.clone()
+    })
 }
