@@ -175,9 +175,16 @@ pub async fn serve(
                     roles.clone(),
                     forums,
                 );
+                let costmodel =
+                    samverkan_costmodel::CostModelClient::local(cfg.db.clone(), roles.clone());
                 router.add_service(
-                    samverkan_agreements::AgreementsApi::new(cfg.db.clone(), roles, decisions)
-                        .into_server(),
+                    samverkan_agreements::AgreementsApi::new(
+                        cfg.db.clone(),
+                        roles,
+                        decisions,
+                        costmodel,
+                    )
+                    .into_server(),
                 )
             }
         };

@@ -177,6 +177,21 @@ async fn through_decision(
         theirs.is_empty(),
         "Ulricehamn saw Tranemo's unsubmitted proposal"
     );
+    let err = a
+        .submit_proposal(as_(
+            MARIA,
+            pb::SubmitProposalRequest {
+                id: t.id.clone(),
+                etag: t.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::NotFound,
+        "another municipality's draft does not exist for Ulricehamn"
+    );
     let t = a
         .submit_proposal(as_(
             ERIK,
@@ -740,3 +755,95 @@ async fn a_member_joining_mid_cycle_must_approve(db: TestDb) {
     server.stop().await;
 }
 backend_test!(a_member_joining_mid_cycle_must_approve);
+
+async fn guidelines_refer_to_the_years_price_list(db: TestDb) {
+    let services = &[
+        Svc::Roles,
+        Svc::Forums,
+        Svc::Decisions,
+        Svc::CostModel,
+        Svc::Agreements,
+    ];
+    let server = TestServer::start(&db, services).await;
+    let mut a = AgreementsServiceClient::new(server.channel().await);
+    let mut cm =
+        samverkan_proto::costmodel::v1::cost_model_service_client::CostModelServiceClient::new(
+            server.channel().await,
+        );
+    let lists = cm
+        .list_price_lists(as_(
+            EVA,
+            samverkan_proto::costmodel::v1::ListPriceListsRequest {
+                year: 2025,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .price_lists;
+    assert!(!lists.is_empty(), "the demo has a 2025 price list");
+    let create = |kind: pb::AgreementKind, title: &str, year: i32| pb::CreateAgreementRequest {
+        request_id: String::new(),
+        kind: kind as i32,
+        title: title.into(),
+        version: Some(pb::Version {
+            text: "## 1. Ramuppdrag\n\nIT-avdelningens uppdrag för året.".into(),
+            effective_from: date(year, 1, 1),
+            ..Default::default()
+        }),
+    };
+    let guidelines = a
+        .create_agreement(as_(
+            EVA,
+            create(
+                pb::AgreementKind::Guidelines,
+                "Riktlinjer för ramuppdrag IT 2025",
+                2025,
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .version
+        .unwrap();
+    assert!(
+        guidelines
+            .link
+            .starts_with(&format!("costmodel/price-lists/{}", lists[0].id)),
+        "{}",
+        guidelines.link
+    );
+    let later = a
+        .create_agreement(as_(
+            EVA,
+            create(
+                pb::AgreementKind::Guidelines,
+                "Riktlinjer för ramuppdrag IT 2031",
+                2031,
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .version
+        .unwrap();
+    assert_eq!(later.link, "prislista 2031: ännu inte upprättad");
+    let org = a
+        .create_agreement(as_(
+            EVA,
+            create(
+                pb::AgreementKind::Organisation,
+                "Samverkansorganisation IT och digitalisering",
+                2025,
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .version
+        .unwrap();
+    assert!(org.link.contains("mandates"), "{}", org.link);
+    server.stop().await;
+}
+backend_test!(guidelines_refer_to_the_years_price_list);

@@ -8,6 +8,7 @@
 //! layer (`api`) are thin around it.
 
 pub mod api;
+pub mod client;
 pub mod demo;
 pub mod domain;
 pub mod migration;
@@ -17,3 +18,4 @@ pub mod store;
 pub const SERVICE: &str = "costmodel";
 
 pub use api::CostModelApi;
+pub use client::CostModelClient;

@@ -106,6 +106,7 @@ impl Handlers {
         let link = long_text("version.link", &v.link, false)?;
         let collab = only_collaboration(ctx, "")?;
         self.require(ctx, "agreements.revise", collab, None).await?;
+        let link = self.link(ctx, kind, collab, effective_from, &link).await?;
         let tx = self.write(ctx).await?;
         let agreement_id = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
@@ -811,6 +812,19 @@ impl Handlers {
         })?;
         let diff = text::render_diff(&old, &new);
         let body = text::render(&new);
+        let kind = store::find_agreement(&tx, r.agreement_id)
+            .await?
+            .map(|a| a.kind)
+            .unwrap_or_default();
+        let link = self
+            .link(
+                ctx,
+                &kind,
+                CollaborationId(r.collaboration_id),
+                r.effective_from,
+                &base.link,
+            )
+            .await?;
         let now = store::now();
         let draft = match r.draft_version_id {
             Some(d) => {
@@ -822,6 +836,7 @@ impl Handlers {
                     version::Model {
                         text: body,
                         changelog: diff.clone(),
+                        link: link.clone(),
                         update_time: now,
                         ..v
                     },
@@ -849,7 +864,7 @@ impl Handlers {
                     next_review_on: base.next_review_on.map(|d| d + chrono::Months::new(12)),
                     decision_ids: String::new(),
                     changelog: diff.clone(),
-                    link: base.link.clone(),
+                    link: link.clone(),
                     based_on_version_id: Some(base.id),
                     create_time: now,
                     update_time: now,

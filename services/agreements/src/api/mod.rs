@@ -4,6 +4,7 @@ mod convert;
 mod handlers;
 
 use samverkan_core::{ApiError, CollaborationId, RequestContext};
+use samverkan_costmodel::CostModelClient;
 use samverkan_db::{Access, Database, Tx};
 use samverkan_decisions::DecisionsClient;
 use samverkan_proto::agreements::v1 as pb;
@@ -26,15 +27,22 @@ pub struct Handlers {
     db: Database,
     roles: RolesClient,
     decisions: DecisionsClient,
+    costmodel: CostModelClient,
 }
 
 impl AgreementsApi {
-    pub fn new(db: Database, roles: RolesClient, decisions: DecisionsClient) -> Self {
+    pub fn new(
+        db: Database,
+        roles: RolesClient,
+        decisions: DecisionsClient,
+        costmodel: CostModelClient,
+    ) -> Self {
         Self {
             handlers: Handlers {
                 db,
                 roles,
                 decisions,
+                costmodel,
             },
         }
     }
@@ -51,6 +59,41 @@ impl Handlers {
 
     async fn write(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
         self.db.begin(ctx, SERVICE, Access::Write).await
+    }
+
+    /// The reference a version of this kind carries: the guidelines' price-list
+    /// appendix is the cost model's price list for the version's year, the
+    /// organisation document refers to the role mandates in the roles
+    /// service; the agreement itself keeps what was given.
+    async fn link(
+        &self,
+        ctx: &RequestContext,
+        kind: &str,
+        collaboration: CollaborationId,
+        effective_from: chrono::NaiveDate,
+        given: &str,
+    ) -> Result<String, ApiError> {
+        use chrono::Datelike;
+        Ok(match kind {
+            "guidelines" => {
+                let year = effective_from.year();
+                let list = self
+                    .costmodel
+                    .price_list_for_year(ctx, &collaboration.to_string(), year)
+                    .await?;
+                match list {
+                    Some(pl) => format!(
+                        "costmodel/price-lists/{} (prislista {} version {})",
+                        pl.id, pl.year, pl.version
+                    ),
+                    None => format!("prislista {year}: ännu inte upprättad"),
+                }
+            }
+            "organisation" => {
+                format!("roles/collaborations/{collaboration}/mandates (uppdragsbeskrivningar)")
+            }
+            _ => given.to_owned(),
+        })
     }
 
     /// `PERMISSION_DENIED` with the roles service's reason unless allowed.

@@ -37,6 +37,12 @@ pub struct Handlers {
     roles: RolesClient,
 }
 
+impl Handlers {
+    pub fn new(db: Database, roles: RolesClient) -> Self {
+        Self { db, roles }
+    }
+}
+
 impl CostModelApi {
     pub fn new(db: Database, roles: RolesClient) -> Self {
         Self {
