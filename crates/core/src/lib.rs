@@ -5,6 +5,7 @@
 pub mod context;
 pub mod dates;
 pub mod error;
+pub mod fields;
 pub mod ids;
 pub mod money;
 pub mod paging;

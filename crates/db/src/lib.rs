@@ -22,3 +22,15 @@ pub use tx::{Access, Tx};
 pub fn db_err(e: sea_orm::DbErr) -> samverkan_core::ApiError {
     samverkan_core::ApiError::internal_from(e)
 }
+
+/// Now, at the microsecond precision both backends store, so what is
+/// written reads back equal.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
+/// A fresh opaque etag.
+pub fn new_etag() -> String {
+    samverkan_core::new_uuid().simple().to_string()
+}

@@ -4,25 +4,11 @@ use chrono::NaiveDate;
 use samverkan_core::ApiError;
 use samverkan_core::dates::{self, timestamp};
 use samverkan_proto::agreements::v1 as pb;
-use samverkan_proto::common::v1::Date;
-use uuid::Uuid;
 
 use crate::domain::revision::{self, Phase};
 use crate::store::{agreement, approval, proposal, revision as revision_row, version};
 
-pub fn uuid(field: &str, s: &str) -> Result<Uuid, ApiError> {
-    if s.is_empty() {
-        return Err(ApiError::invalid_field(field, "required"));
-    }
-    Uuid::parse_str(s).map_err(|_| ApiError::invalid_field(field, "must be a UUID"))
-}
-
-pub fn date(field: &str, d: Option<&Date>) -> Result<NaiveDate, ApiError> {
-    dates::from_proto(
-        d.ok_or_else(|| ApiError::invalid_field(field, "required"))?,
-        field,
-    )
-}
+pub use samverkan_core::fields::{date, uuid};
 
 pub fn kind_from_pb(k: i32) -> Result<&'static str, ApiError> {
     Ok(match pb::AgreementKind::try_from(k) {

@@ -2,22 +2,15 @@
 
 pub mod entities;
 
-use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 
 use samverkan_core::ApiError;
 use samverkan_db::{Tx, db_err, rls};
 
+pub use samverkan_db::{new_etag, now};
+
 pub use entities::{agreement, approval, proposal, revision, version};
-
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
-pub fn new_etag() -> String {
-    samverkan_core::new_uuid().simple().to_string()
-}
 
 pub async fn agreements(tx: &Tx, collaboration: Uuid) -> Result<Vec<agreement::Model>, ApiError> {
     agreement::Entity::find()

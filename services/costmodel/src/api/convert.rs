@@ -18,22 +18,9 @@ use crate::domain::bill::{
 use crate::domain::{Money, Ratio};
 use crate::store::{allocation_key, driver_snapshot, price_list, service};
 
+pub use samverkan_core::fields::{date, opt_uuid, uuid};
+
 // ---- ids, text, periods -----------------------------------------------------
-
-pub fn uuid(field: &str, s: &str) -> Result<Uuid, ApiError> {
-    if s.is_empty() {
-        return Err(ApiError::invalid_field(field, "required"));
-    }
-    Uuid::parse_str(s).map_err(|_| ApiError::invalid_field(field, "must be a UUID"))
-}
-
-pub fn opt_uuid(field: &str, s: &str) -> Result<Option<Uuid>, ApiError> {
-    if s.is_empty() {
-        Ok(None)
-    } else {
-        uuid(field, s).map(Some)
-    }
-}
 
 /// The collaboration a request concerns: the one named, which must be one
 /// of the caller's (else NOT_FOUND), or the caller's only one.
@@ -119,16 +106,6 @@ pub fn year(field: &str, y: i32) -> Result<i32, ApiError> {
 
 pub fn year_end(year: i32) -> Result<NaiveDate, ApiError> {
     NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| ApiError::internal("year end"))
-}
-
-pub fn date(
-    field: &str,
-    d: Option<&samverkan_proto::common::v1::Date>,
-) -> Result<NaiveDate, ApiError> {
-    match d {
-        Some(d) => dates::from_proto(d, field),
-        None => Err(ApiError::invalid_field(field, "required")),
-    }
 }
 
 // ---- fractions and money ----------------------------------------------------

@@ -5,25 +5,19 @@
 
 pub mod entities;
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use chrono::NaiveDate;
 use sea_orm::entity::prelude::*;
 use sea_orm::{QueryOrder, QuerySelect};
 
 use samverkan_core::ApiError;
 use samverkan_db::{Tx, db_err, rls};
 
+pub use samverkan_db::{new_etag, now};
+
 pub use entities::{
     allocation_key, bill, billing_run, direct_charge, driver_snapshot, price_list, reconciliation,
     scenario, service, volume,
 };
-
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
-pub fn new_etag() -> String {
-    samverkan_core::new_uuid().simple().to_string()
-}
 
 /// A unique index refused the row: a concurrent writer took the same
 /// version number or natural key first.

@@ -1,9 +1,7 @@
 //! Rows to proto messages, and request fields to domain values.
 
-use chrono::NaiveDate;
 use samverkan_core::ApiError;
 use samverkan_core::dates::{self, timestamp};
-use samverkan_proto::common::v1::Date;
 use samverkan_proto::decisions::v1 as pb;
 use uuid::Uuid;
 
@@ -11,27 +9,7 @@ use crate::domain::progress::{self, Part};
 use crate::domain::status::Status;
 use crate::store::{action_plan, activity, decision, follow_up, timeline_entry};
 
-pub fn uuid(field: &str, s: &str) -> Result<Uuid, ApiError> {
-    if s.is_empty() {
-        return Err(ApiError::invalid_field(field, "required"));
-    }
-    Uuid::parse_str(s).map_err(|_| ApiError::invalid_field(field, "must be a UUID"))
-}
-
-pub fn opt_uuid(field: &str, s: &str) -> Result<Option<Uuid>, ApiError> {
-    if s.is_empty() {
-        Ok(None)
-    } else {
-        uuid(field, s).map(Some)
-    }
-}
-
-pub fn date(field: &str, d: Option<&Date>) -> Result<NaiveDate, ApiError> {
-    dates::from_proto(
-        d.ok_or_else(|| ApiError::invalid_field(field, "required"))?,
-        field,
-    )
-}
+pub use samverkan_core::fields::{date, opt_uuid, uuid};
 
 pub fn status_pb(s: &str) -> pb::DecisionStatus {
     match Status::parse(s) {

@@ -4,7 +4,7 @@
 
 pub mod entities;
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use chrono::NaiveDate;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{ExprTrait, Func};
 use sea_orm::{Condition, QueryOrder, QuerySelect};
@@ -13,15 +13,9 @@ use serde_json::json;
 use samverkan_core::ApiError;
 use samverkan_db::{Tx, db_err, rls};
 
+pub use samverkan_db::{new_etag, now};
+
 pub use entities::{action_plan, activity, decision, follow_up, timeline_entry};
-
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
-pub fn new_etag() -> String {
-    samverkan_core::new_uuid().simple().to_string()
-}
 
 pub async fn find_decision(tx: &Tx, id: Uuid) -> Result<Option<decision::Model>, ApiError> {
     decision::Entity::find_by_id(id)

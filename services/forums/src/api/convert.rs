@@ -10,20 +10,7 @@ use crate::domain::matter::{Kind, State};
 use crate::domain::meeting;
 use crate::store::{agenda_item, document, matter, meeting as meeting_row, note, paragraph};
 
-pub fn uuid(field: &str, s: &str) -> Result<Uuid, ApiError> {
-    if s.is_empty() {
-        return Err(ApiError::invalid_field(field, "required"));
-    }
-    Uuid::parse_str(s).map_err(|_| ApiError::invalid_field(field, "must be a UUID"))
-}
-
-pub fn opt_uuid(field: &str, s: &str) -> Result<Option<Uuid>, ApiError> {
-    if s.is_empty() {
-        Ok(None)
-    } else {
-        uuid(field, s).map(Some)
-    }
-}
+pub use samverkan_core::fields::{opt_uuid, uuid};
 
 pub fn time(
     field: &str,

@@ -4,7 +4,7 @@
 
 pub mod entities;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 use serde_json::json;
@@ -12,15 +12,9 @@ use serde_json::json;
 use samverkan_core::ApiError;
 use samverkan_db::{Tx, db_err, rls};
 
+pub use samverkan_db::{new_etag, now};
+
 pub use entities::{agenda_item, document, matter, meeting, note, paragraph, paragraph_counter};
-
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
-pub fn new_etag() -> String {
-    samverkan_core::new_uuid().simple().to_string()
-}
 
 fn aborted(what: &str) -> ApiError {
     ApiError::Aborted(format!(

@@ -3,15 +3,15 @@
 use chrono::NaiveDate;
 use samverkan_core::dates::{self, timestamp};
 use samverkan_core::{ApiError, CollaborationId, RequestContext};
-use samverkan_proto::common::v1::Date;
 use samverkan_proto::roles::v1 as pb;
-use uuid::Uuid;
 
 use crate::domain::catalogue::{Scope, SeatKind};
+
 use crate::store::{
     MembershipRow, assignment, collaboration, forum, forum_role_seat, mandate, municipality,
     person, role, seat, seat_kind,
 };
+pub use samverkan_core::fields::{date, opt_date, opt_uuid, uuid};
 
 pub fn municipality_pb(m: municipality::Model) -> pb::Municipality {
     pb::Municipality {
@@ -172,34 +172,6 @@ pub fn forum_pb(
             .collect(),
         create_time: Some(timestamp(f.create_time)),
     }
-}
-
-/// A required UUID field.
-pub fn uuid(field: &str, s: &str) -> Result<Uuid, ApiError> {
-    if s.is_empty() {
-        return Err(ApiError::invalid_field(field, "required"));
-    }
-    Uuid::parse_str(s).map_err(|_| ApiError::invalid_field(field, "must be a UUID"))
-}
-
-/// An optional UUID field (empty: none).
-pub fn opt_uuid(field: &str, s: &str) -> Result<Option<Uuid>, ApiError> {
-    if s.is_empty() {
-        Ok(None)
-    } else {
-        uuid(field, s).map(Some)
-    }
-}
-
-/// A required date field.
-pub fn date(field: &str, d: Option<&Date>) -> Result<NaiveDate, ApiError> {
-    let d = d.ok_or_else(|| ApiError::invalid_field(field, "required"))?;
-    dates::from_proto(d, field)
-}
-
-/// An optional date field.
-pub fn opt_date(field: &str, d: Option<&Date>) -> Result<Option<NaiveDate>, ApiError> {
-    d.map(|d| dates::from_proto(d, field)).transpose()
 }
 
 /// The collaboration a request names, which must be one of the caller's

@@ -2,7 +2,7 @@
 //! mandates and seats, and dated assignments. All rows are shared with
 //! their collaboration.
 
-use chrono::{NaiveDate, SubsecRound, Utc};
+use chrono::NaiveDate;
 use sea_orm::entity::prelude::*;
 use sea_orm::{Condition, QueryOrder, QuerySelect};
 use serde_json::json;
@@ -12,10 +12,7 @@ use samverkan_db::{Tx, db_err, rls};
 
 use super::{assignment, forum, forum_role_seat, mandate, new_etag, role, seat};
 use crate::domain::catalogue::{self, SeatKind};
-
-fn now() -> chrono::DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
+use samverkan_db::now;
 
 /// Seeds a new collaboration's role catalogue and its five forums with
 /// their role seats and first mandates (effective `on`). One audit entry.

@@ -8,6 +8,8 @@ use samverkan_db::{Tx, db_err, rls};
 
 use super::{collaboration, membership, municipality, person};
 
+pub use samverkan_db::new_etag;
+
 /// A membership with its collaboration.
 pub type MembershipRow = (membership::Model, collaboration::Model);
 
@@ -81,11 +83,6 @@ pub async fn person_by_subject(tx: &Tx, subject: &str) -> Result<Option<person::
         .one(tx.conn())
         .await
         .map_err(db_err)
-}
-
-/// A fresh etag.
-pub fn new_etag() -> String {
-    samverkan_core::new_uuid().simple().to_string()
 }
 
 /// Registers a municipality (a new tenant of the deployment). Audited in

@@ -1,0 +1,64 @@
+//! Request fields every service parses the same way, each error naming the
+//! field: ids, optional ids, dates and optional dates.
+
+use chrono::NaiveDate;
+use samverkan_proto::common::v1::Date;
+use uuid::Uuid;
+
+use crate::dates;
+use crate::error::ApiError;
+
+/// A required UUID field.
+pub fn uuid(field: &str, s: &str) -> Result<Uuid, ApiError> {
+    if s.is_empty() {
+        return Err(ApiError::invalid_field(field, "required"));
+    }
+    Uuid::parse_str(s).map_err(|_| ApiError::invalid_field(field, "must be a UUID"))
+}
+
+/// An optional UUID field (empty: none).
+pub fn opt_uuid(field: &str, s: &str) -> Result<Option<Uuid>, ApiError> {
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        uuid(field, s).map(Some)
+    }
+}
+
+/// A required calendar date.
+pub fn date(field: &str, d: Option<&Date>) -> Result<NaiveDate, ApiError> {
+    dates::from_proto(
+        d.ok_or_else(|| ApiError::invalid_field(field, "required"))?,
+        field,
+    )
+}
+
+/// An optional calendar date.
+pub fn opt_date(field: &str, d: Option<&Date>) -> Result<Option<NaiveDate>, ApiError> {
+    d.map(|d| dates::from_proto(d, field)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_name_themselves_in_errors() {
+        let e = uuid("matter.id", "").unwrap_err().to_string();
+        assert!(e.contains("matter.id: required"), "{e}");
+        let e = uuid("matter.id", "x").unwrap_err().to_string();
+        assert!(e.contains("must be a UUID"), "{e}");
+        assert_eq!(opt_uuid("f", "").unwrap(), None);
+        assert!(date("due_on", None).is_err());
+        assert_eq!(opt_date("on", None).unwrap(), None);
+        let d = Date {
+            year: 2028,
+            month: 2,
+            day: 29,
+        };
+        assert_eq!(
+            date("d", Some(&d)).unwrap(),
+            NaiveDate::from_ymd_opt(2028, 2, 29).unwrap()
+        );
+    }
+}
