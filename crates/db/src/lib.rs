@@ -34,3 +34,20 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 pub fn new_etag() -> String {
     samverkan_core::new_uuid().simple().to_string()
 }
+
+/// Inserts a row and appends the audit entry for its creation, in the
+/// transaction `tx`: the row exists if and only if its audit entry does.
+pub async fn insert_audited<A>(
+    tx: &Tx,
+    resource: String,
+    row: A,
+    change: serde_json::Value,
+) -> Result<<A::Entity as sea_orm::EntityTrait>::Model, samverkan_core::ApiError>
+where
+    A: sea_orm::ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as sea_orm::EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    let m = row.insert(tx.conn()).await.map_err(db_err)?;
+    tx.audit(resource, &change).await?;
+    Ok(m)
+}

@@ -6,6 +6,7 @@ use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 
 use samverkan_core::ApiError;
+pub use samverkan_db::insert_audited as insert;
 use samverkan_db::{Tx, db_err, rls};
 
 pub use samverkan_db::{new_etag, now};
@@ -125,22 +126,6 @@ pub async fn find_approval(tx: &Tx, id: Uuid) -> Result<Option<approval::Model>,
         .one(tx.conn())
         .await
         .map_err(db_err)
-}
-
-/// Inserts a row and audits its creation.
-pub async fn insert<A>(
-    tx: &Tx,
-    resource: String,
-    row: A,
-    change: serde_json::Value,
-) -> Result<<A::Entity as EntityTrait>::Model, ApiError>
-where
-    A: ActiveModelTrait + ActiveModelBehavior + Send,
-    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
-{
-    let m = row.insert(tx.conn()).await.map_err(db_err)?;
-    tx.audit(resource, &change).await?;
-    Ok(m)
 }
 
 /// Replaces a row if its etag is still `etag` (empty: unconditionally, for

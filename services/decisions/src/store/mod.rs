@@ -11,6 +11,7 @@ use sea_orm::{Condition, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use samverkan_core::ApiError;
+pub use samverkan_db::insert_audited as insert;
 use samverkan_db::{Tx, db_err, rls};
 
 pub use samverkan_db::{new_etag, now};
@@ -278,20 +279,4 @@ pub async fn timelines(
         .all(tx.conn())
         .await
         .map_err(db_err)
-}
-
-/// Inserts any row of this service and audits it as created.
-pub async fn insert<A>(
-    tx: &Tx,
-    resource: String,
-    row: A,
-    change: serde_json::Value,
-) -> Result<<A::Entity as EntityTrait>::Model, ApiError>
-where
-    A: ActiveModelTrait + ActiveModelBehavior + Send,
-    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
-{
-    let m = row.insert(tx.conn()).await.map_err(db_err)?;
-    tx.audit(resource, &change).await?;
-    Ok(m)
 }

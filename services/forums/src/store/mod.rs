@@ -128,19 +128,6 @@ pub async fn list_matters(
         .map_err(db_err)
 }
 
-pub async fn matters_by_ids(tx: &Tx, ids: &[Uuid]) -> Result<Vec<matter::Model>, ApiError> {
-    matter::Entity::find()
-        .filter(rls::visible(
-            tx.scope(),
-            matter::Column::OwnerTenant,
-            matter::Column::CollaborationId,
-        ))
-        .filter(matter::Column::Id.is_in(ids.iter().copied()))
-        .all(tx.conn())
-        .await
-        .map_err(db_err)
-}
-
 // ---- meetings and agendas -------------------------------------------------
 
 pub async fn find_meeting(tx: &Tx, id: Uuid) -> Result<Option<meeting::Model>, ApiError> {
