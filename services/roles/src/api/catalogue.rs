@@ -80,23 +80,25 @@ impl Handlers {
         })
     }
 
-    /// The mandate's subject: (kind, id, collaboration).
+    /// The mandate's subject: (kind, id, collaboration). `prefix` is the
+    /// path of the message holding the ids (`mandate.` or empty).
     async fn mandate_subject(
         tx: &Tx,
+        prefix: &str,
         role_id: &str,
         forum_id: &str,
     ) -> Result<(&'static str, Uuid, Uuid), ApiError> {
         match (role_id.is_empty(), forum_id.is_empty()) {
             (false, true) => {
-                let r = role_or_404(tx, "role_id", role_id).await?;
+                let r = role_or_404(tx, &format!("{prefix}role_id"), role_id).await?;
                 Ok(("role", r.id, r.collaboration_id))
             }
             (true, false) => {
-                let f = forum_or_404(tx, "forum_id", forum_id).await?;
+                let f = forum_or_404(tx, &format!("{prefix}forum_id"), forum_id).await?;
                 Ok(("forum", f.id, f.collaboration_id))
             }
             _ => Err(ApiError::invalid_field(
-                "role_id",
+                format!("{prefix}role_id"),
                 "set exactly one of role_id and forum_id",
             )),
         }
@@ -121,7 +123,8 @@ impl Handlers {
         let effective_from = convert::date("mandate.effective_from", m.effective_from.as_ref())?;
         let decision = convert::decision_ref("mandate.decision_ref", &m.decision_ref)?;
         let tx = self.write(ctx).await?;
-        let (kind, subject, collab) = Self::mandate_subject(&tx, &m.role_id, &m.forum_id).await?;
+        let (kind, subject, collab) =
+            Self::mandate_subject(&tx, "mandate.", &m.role_id, &m.forum_id).await?;
         authz::require(
             &tx,
             CollaborationId(collab),
@@ -169,7 +172,7 @@ impl Handlers {
         req: pb::ListMandatesRequest,
     ) -> Result<pb::ListMandatesResponse, ApiError> {
         let tx = self.read(ctx).await?;
-        let (_, subject, _) = Self::mandate_subject(&tx, &req.role_id, &req.forum_id).await?;
+        let (_, subject, _) = Self::mandate_subject(&tx, "", &req.role_id, &req.forum_id).await?;
         let mandates = store::list_mandates(&tx, subject).await?;
         tx.commit().await?;
         Ok(pb::ListMandatesResponse {
@@ -212,6 +215,7 @@ impl Handlers {
                         ),
                     ));
                 }
+                convert::municipality_id("assignment.municipality_id", &a.municipality_id)?;
                 Some(a.municipality_id.clone())
             }
             _ => {

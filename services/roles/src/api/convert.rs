@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use samverkan_core::dates::{self, timestamp};
-use samverkan_core::{ApiError, CollaborationId, RequestContext};
+use samverkan_core::{ApiError, CollaborationId, RequestContext, TenantId};
 use samverkan_proto::roles::v1 as pb;
 
 use crate::domain::catalogue::{Scope, SeatKind};
@@ -205,16 +205,21 @@ pub fn collaboration(
     Ok(id)
 }
 
-/// Optional free text with a length limit (trimmed).
+/// Optional single-line free text with a length limit (trimmed).
 pub fn opt_text(field: &str, s: &str, max_chars: usize) -> Result<String, ApiError> {
-    let t = s.trim();
-    if t.chars().count() > max_chars {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("must be at most {max_chars} characters"),
-        ));
+    if s.trim().is_empty() {
+        return Ok(String::new());
     }
-    Ok(t.to_owned())
+    samverkan_core::text::required_line(field, s, max_chars)
+}
+
+/// A required municipality id (e.g. `tranemo`), checked for its form so
+/// that a malformed id answers `INVALID_ARGUMENT`, not `NOT_FOUND`.
+pub fn municipality_id(field: &str, s: &str) -> Result<TenantId, ApiError> {
+    if s.is_empty() {
+        return Err(ApiError::invalid_field(field, "required"));
+    }
+    TenantId::parse(s).map_err(|e| ApiError::invalid_field(field, e.to_string()))
 }
 
 /// A decision reference ("IT-styrgruppen 2026-03-12 § 7"): required.

@@ -193,6 +193,7 @@ impl Handlers {
         req: pb::UpdateMunicipalityRequest,
     ) -> Result<pb::UpdateMunicipalityResponse, ApiError> {
         let m = req.municipality.clone().unwrap_or_default();
+        convert::municipality_id("municipality.id", &m.id)?;
         let name = required_line("municipality.name", &m.name, 200)?;
         let org = organisation_number("municipality.organisation_number", &m.organisation_number)?;
         let etag = required_line("etag", &req.etag, 64)?;
@@ -299,6 +300,7 @@ impl Handlers {
         req: pb::EndMembershipRequest,
     ) -> Result<pb::EndMembershipResponse, ApiError> {
         let collab = collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
+        convert::municipality_id("municipality_id", &req.municipality_id)?;
         let left_on = convert::date("left_on", req.left_on.as_ref())?;
         let decision = convert::decision_ref("decision_ref", &req.decision_ref)?;
         let tx = self.write(ctx).await?;
