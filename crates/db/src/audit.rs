@@ -71,8 +71,9 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The fields an entry's hash covers, in a fixed order.
-fn entry_hash(e: &log::Model) -> String {
+/// The hash of an entry: SHA-256 over the previous entry's hash and the
+/// entry's fields, in a fixed order (docs/adr/0002-audit-chains.md).
+pub fn entry_hash(e: &log::Model) -> String {
     let text = format!(
         "{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
         e.prev_hash,
@@ -238,46 +239,88 @@ pub async fn verify(db: &Database, tenants: &[TenantId]) -> Result<Report, ApiEr
     Ok(report)
 }
 
-/// Checks one chain (entries ordered by seq) against its head.
+/// Checks one chain (entries ordered by seq) against its head and names the
+/// first entry that was altered, deleted or moved:
+///
+/// - a gap in the sequence numbers is the entry deleted (or renumbered) there;
+/// - an entry whose change does not match its digest, or whose fields do not
+///   match its hash, was altered (or moved: the hash covers the sequence
+///   number and the previous entry's hash);
+/// - an entry that matches its own hash but does not follow its predecessor
+///   was rewritten with a recomputed hash, or its predecessor was. The
+///   successor (the next entry's `prev_hash`, or the head for the last
+///   entry) decides which: if it agrees with this entry, this entry is
+///   original and the predecessor was rewritten;
+/// - a last entry whose hash the head does not know was rewritten; a head
+///   that counts more entries than there are lost its last ones.
 pub fn verify_chain(h: &head::Model, entries: &[&log::Model]) -> Option<Broken> {
-    let mut prev_hash = String::new();
+    let at = |i: usize, reason: &str| Broken {
+        chain: h.chain.clone(),
+        seq: i as i64 + 1,
+        entry_id: entries.get(i).map(|e| e.id),
+        reason: reason.to_owned(),
+    };
+    let n = entries.len();
+    // What the entry after position i recorded as i's hash.
+    let successor_says = |i: usize| -> Option<&str> {
+        if i + 1 < n {
+            Some(entries[i + 1].prev_hash.as_str())
+        } else if h.seq == n as i64 {
+            Some(h.hash.as_str())
+        } else {
+            None
+        }
+    };
     for (i, e) in entries.iter().enumerate() {
         let expected_seq = i as i64 + 1;
-        let broken = |reason: &str| Broken {
-            chain: h.chain.clone(),
-            seq: expected_seq,
-            entry_id: Some(e.id),
-            reason: reason.to_owned(),
-        };
         if e.seq != expected_seq {
             return Some(Broken {
+                chain: h.chain.clone(),
+                seq: expected_seq,
                 entry_id: None,
                 reason: format!(
-                    "entry #{expected_seq} is missing (next present is #{})",
+                    "entry #{expected_seq} is missing (deleted or renumbered; the next present is #{})",
                     e.seq
                 ),
-                ..broken("")
             });
         }
-        if e.prev_hash != prev_hash {
-            return Some(broken(
-                "does not follow the previous entry (entries removed or reordered)",
-            ));
-        }
+        let prev = if i == 0 {
+            ""
+        } else {
+            entries[i - 1].hash.as_str()
+        };
+        let follows = e.prev_hash == prev;
         if sha256_hex(e.change.as_bytes()) != e.change_digest {
-            return Some(broken(
+            return Some(at(
+                i,
                 "the recorded change does not match its digest (altered)",
             ));
         }
         if entry_hash(e) != e.hash {
-            return Some(broken(
-                "the entry's content does not match its hash (altered)",
+            return Some(at(
+                i,
+                if follows {
+                    "the entry's content does not match its hash (altered)"
+                } else {
+                    "does not follow the previous entry and does not match its own hash (moved or altered)"
+                },
             ));
         }
-        prev_hash = e.hash.clone();
+        if !follows {
+            if i > 0 && successor_says(i) == Some(e.hash.as_str()) {
+                return Some(at(
+                    i - 1,
+                    "rewritten: its hash is not the one the next entry recorded",
+                ));
+            }
+            return Some(at(
+                i,
+                "rewritten: does not follow the previous entry (entries removed, reordered or re-hashed)",
+            ));
+        }
     }
-    let last_seq = entries.len() as i64;
-    if h.seq != last_seq || h.hash != prev_hash {
+    let last_seq = n as i64;
+    if h.seq > last_seq {
         return Some(Broken {
             chain: h.chain.clone(),
             seq: last_seq + 1,
@@ -287,6 +330,19 @@ pub fn verify_chain(h: &head::Model, entries: &[&log::Model]) -> Option<Broken> 
                 h.seq
             ),
         });
+    }
+    if h.seq < last_seq {
+        return Some(at(
+            h.seq.max(0) as usize,
+            "written around the trail: the chain's head ends before this entry",
+        ));
+    }
+    let last_hash = entries.last().map_or("", |e| e.hash.as_str());
+    if n > 0 && h.hash != last_hash {
+        return Some(at(
+            n - 1,
+            "rewritten: its hash is not the one the chain's head recorded",
+        ));
     }
     None
 }
