@@ -62,6 +62,11 @@ impl Handlers {
         let title = required_line("matter.title", &m.title, 200)?;
         let description = description("matter.description", &m.description)?;
         let priority = convert::priority_from_pb(m.priority)?;
+        let intended_forum = convert::opt_uuid("matter.forum_id", &m.forum_id)?;
+        if intended_forum.is_some() {
+            // The forum the draft is meant for: NOT_FOUND unless visible.
+            self.roles.get_forum(ctx, &m.forum_id).await?;
+        }
         self.require(ctx, "matters.draft", On::default()).await?;
         let author_person = self
             .roles
@@ -92,7 +97,7 @@ impl Handlers {
                         description,
                         priority: priority.to_owned(),
                         state: State::Draft.as_str().to_owned(),
-                        forum_id: None,
+                        forum_id: intended_forum,
                         provenance: "[]".into(),
                         create_time: now,
                         update_time: now,
@@ -151,6 +156,10 @@ impl Handlers {
             created_before: convert::time("created_before", req.created_before.as_ref())?,
             newest_first,
         };
+        if filter.forum.is_some() {
+            // NOT_FOUND for a forum the caller may not see.
+            self.roles.get_forum(ctx, &req.forum_id).await?;
+        }
         let page = Page::parse(req.page_size, &req.page_token, &format!("{filter:?}"))?;
         let tx = self.read(ctx).await?;
         let mut rows = store::list_matters(&tx, &filter, page.offset, page.fetch_limit()).await?;

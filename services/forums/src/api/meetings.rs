@@ -179,6 +179,10 @@ impl Handlers {
             start_before: convert::time("start_before", req.start_before.as_ref())?,
             newest_first,
         };
+        if filter.forum.is_some() {
+            // NOT_FOUND for a forum the caller may not see.
+            self.roles.get_forum(ctx, &req.forum_id).await?;
+        }
         let page = Page::parse(req.page_size, &req.page_token, &format!("{filter:?}"))?;
         let tx = self.read(ctx).await?;
         let mut rows = store::list_meetings(&tx, &filter, page.offset, page.fetch_limit()).await?;
@@ -580,6 +584,17 @@ impl Handlers {
             ));
         }
         let tx = self.read(ctx).await?;
+        // NOT_FOUND for a parent the caller may not see.
+        if let Some(id) = matter_id {
+            store::find_matter(&tx, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("matter", &req.matter_id))?;
+        }
+        if let Some(id) = item_id {
+            store::find_agenda_item(&tx, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("agenda item", &req.agenda_item_id))?;
+        }
         let docs = store::list_documents(&tx, matter_id, item_id).await?;
         tx.commit().await?;
         Ok(pb::ListDocumentsResponse {

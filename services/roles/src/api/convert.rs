@@ -19,6 +19,7 @@ pub fn municipality_pb(m: municipality::Model) -> pb::Municipality {
         name: m.name,
         organisation_number: m.organisation_number,
         create_time: Some(timestamp(m.create_time)),
+        etag: m.etag,
     }
 }
 

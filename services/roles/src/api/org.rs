@@ -342,8 +342,14 @@ impl Handlers {
         req: pb::ListPeopleRequest,
     ) -> Result<pb::ListPeopleResponse, ApiError> {
         let page = Page::parse(req.page_size, &req.page_token, &req.municipality_id)?;
-        let tx = self.read(ctx).await?;
         let filter = (!req.municipality_id.is_empty()).then_some(req.municipality_id.as_str());
+        if let Some(m) = filter
+            && m != ctx.principal.tenant.as_str()
+            && !ctx.scope.peers.iter().any(|p| p.as_str() == m)
+        {
+            return Err(ApiError::not_found("municipality", m));
+        }
+        let tx = self.read(ctx).await?;
         let mut rows = store::people(&tx, filter).await?;
         tx.commit().await?;
         rows.sort_by(|a, b| {
@@ -440,6 +446,13 @@ impl Handlers {
         let current = store::find_person(&tx, id)
             .await?
             .ok_or_else(|| ApiError::not_found("person", &p.id))?;
+        // Peers read each other's people; only the employer changes them,
+        // whatever IT-department role the caller holds.
+        if current.owner_tenant != ctx.principal.tenant.as_str() {
+            return Err(ApiError::PermissionDenied(
+                "a person is registered and changed by their own municipality".into(),
+            ));
+        }
         require_any(
             &tx,
             "people.manage",
