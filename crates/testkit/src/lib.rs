@@ -16,6 +16,24 @@ pub mod story;
 pub use db::{APP_ROLE, TestDb};
 pub use server::{DEV_AUDIENCE, DEV_ISSUER, DEV_SECRET, TestServer};
 
+/// Reports a figure a test measured (cases tried, calls made): printed, and
+/// appended to the file named by `SAMVERKAN_FIGURES` when set, so that
+/// `.ci/run` can show the figures of passing tests, whose output cargo
+/// captures.
+pub fn figure(line: &str) {
+    println!("{line}");
+    if let Ok(path) = std::env::var("SAMVERKAN_FIGURES") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}
+
 /// Generates one test per backend from an `async fn(TestDb)`.
 ///
 /// ```ignore
