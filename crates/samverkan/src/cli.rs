@@ -7,8 +7,9 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use samverkan_auth::{AuthConfig, KeySource};
+use samverkan_db::PoolOptions;
 use samverkan_db::{Backend, Database, SqliteFile};
-use samverkan_server::{ServeConfig, Svc};
+use samverkan_server::{Limits, RateLimit, ServeConfig, Svc};
 use samverkan_telemetry::{LogFormat, TelemetryConfig};
 
 /// The development secret used when `--dev-auth` is given without
@@ -174,14 +175,86 @@ struct ServeArgs {
     /// OTLP/gRPC endpoint for traces, e.g. http://127.0.0.1:4317.
     #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
     otlp_endpoint: Option<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// What one caller may cost the server (see `samverkan_server::limits`).
+#[derive(Args, Debug, Clone)]
+struct LimitArgs {
+    /// Largest request message, in bytes; larger ones answer RESOURCE_EXHAUSTED.
+    #[arg(long, env = "SAMVERKAN_MAX_REQUEST_BYTES", default_value_t = samverkan_server::limits::DEFAULT_MAX_REQUEST_BYTES)]
+    max_request_bytes: usize,
+    /// Largest document the forums service stores, in bytes.
+    #[arg(long, env = "SAMVERKAN_MAX_DOCUMENT_BYTES", default_value_t = default_max_document_bytes())]
+    max_document_bytes: usize,
+    /// Longest a call may run when the caller sets no shorter deadline:
+    /// e.g. 30s, 500ms, 2m; 0 for no server-side limit.
+    #[arg(long, env = "SAMVERKAN_MAX_CALL_DURATION", default_value = "30s", value_parser = parse_duration)]
+    max_call_duration: Duration,
+    /// Calls per second per person (token bucket refill); 0 turns the limit off.
+    #[arg(long, env = "SAMVERKAN_RATE_LIMIT_PER_SECOND", default_value_t = RateLimit::default().per_second)]
+    rate_limit_per_second: f64,
+    /// Calls a person may make at once before the per-second rate applies.
+    #[arg(long, env = "SAMVERKAN_RATE_LIMIT_BURST", default_value_t = RateLimit::default().burst)]
+    rate_limit_burst: u32,
+    /// Database connections in the pool.
+    #[arg(long, env = "SAMVERKAN_DB_MAX_CONNECTIONS", default_value_t = PoolOptions::default().max_connections, value_parser = clap::value_parser!(u32).range(1..))]
+    db_max_connections: u32,
+}
+
+fn default_max_document_bytes() -> usize {
+    Limits::default().max_document_bytes
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_request_bytes: self.max_request_bytes,
+            max_document_bytes: self.max_document_bytes,
+            max_call_duration: (!self.max_call_duration.is_zero())
+                .then_some(self.max_call_duration),
+            rate_limit: RateLimit {
+                per_second: self.rate_limit_per_second,
+                burst: self.rate_limit_burst,
+            },
+            db_pool: PoolOptions {
+                max_connections: self.db_max_connections,
+                ..PoolOptions::default()
+            },
+        }
+    }
+}
+
+/// `30s`, `500ms`, `2m`, `1h`; a bare number is seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration such as 30s, 500ms or 2m"))?;
+    let ms = match unit.trim() {
+        "" | "s" => n.checked_mul(1000),
+        "ms" => Some(n),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        other => return Err(format!("unknown unit {other:?}: use ms, s, m or h")),
+    };
+    ms.map(Duration::from_millis)
+        .ok_or_else(|| format!("{s:?} is too long"))
 }
 
 async fn open(args: &DbArgs) -> anyhow::Result<Database> {
+    open_with(args, &PoolOptions::default()).await
+}
+
+async fn open_with(args: &DbArgs, pool: &PoolOptions) -> anyhow::Result<Database> {
     let url = match &args.database_url {
         Some(url) if !url.is_empty() => url.clone(),
         _ => SqliteFile::default_url().context("create ./data")?,
     };
-    Database::connect(&url)
+    Database::connect_with(&url, pool)
         .await
         .with_context(|| format!("connect to {}", samverkan_db::redact(&url)))
 }
@@ -374,7 +447,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let services =
         Svc::parse_list(&args.services).map_err(|e| anyhow::anyhow!("--services: {e}"))?;
     let auth = auth_config(&args)?;
-    let db = open(&args.db).await?;
+    let limits = args.limits.limits();
+    let db = open_with(&args.db, &limits.db_pool).await?;
     if db.backend() == Backend::Sqlite || args.migrate {
         samverkan_server::migrate_all(&db).await?;
     }
@@ -393,13 +467,80 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listen on {}", args.listen))?;
-    let cfg = ServeConfig {
-        directory: Arc::new(samverkan_roles::LocalDirectory::new(db.clone())),
-        db,
-        services,
-        verifier,
-    };
+    let directory = Arc::new(samverkan_roles::LocalDirectory::new(db.clone()));
+    let cfg = ServeConfig::new(db, services, verifier, directory).with_limits(limits);
     samverkan_server::serve(listener, cfg, samverkan_server::shutdown_signal()).await?;
     telemetry.shutdown();
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("10 parsecs").is_err());
+        assert!(parse_duration("99999999999999999999h").is_err());
+    }
+
+    #[test]
+    fn serve_limits_from_flags() {
+        let cli = Cli::try_parse_from([
+            "samverkan",
+            "serve",
+            "--max-request-bytes",
+            "1024",
+            "--max-call-duration",
+            "0",
+            "--rate-limit-per-second",
+            "5",
+            "--rate-limit-burst",
+            "7",
+            "--db-max-connections",
+            "2",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve");
+        };
+        let l = args.limits.limits();
+        assert_eq!(l.max_request_bytes, 1024);
+        assert_eq!(l.max_call_duration, None);
+        assert_eq!(
+            l.rate_limit,
+            RateLimit {
+                per_second: 5.0,
+                burst: 7
+            }
+        );
+        assert_eq!(l.db_pool.max_connections, 2);
+        assert!(
+            Cli::try_parse_from(["samverkan", "serve", "--db-max-connections", "0"]).is_err(),
+            "a pool of no connections cannot serve"
+        );
+    }
+
+    #[test]
+    fn default_limits_match_the_library() {
+        let cli = Cli::try_parse_from(["samverkan", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve");
+        };
+        let (l, d) = (args.limits.limits(), Limits::default());
+        assert_eq!(l.max_request_bytes, d.max_request_bytes);
+        assert_eq!(l.max_document_bytes, d.max_document_bytes);
+        assert_eq!(l.max_call_duration, d.max_call_duration);
+        assert_eq!(l.rate_limit, d.rate_limit);
+        assert_eq!(l.db_pool.max_connections, d.db_pool.max_connections);
+    }
 }

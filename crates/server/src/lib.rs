@@ -1,8 +1,11 @@
 //! Assembles the gRPC server: the enabled services behind authentication
 //! and per-RPC tracing, plus gRPC health, reflection (v1 and v1alpha,
 //! listing exactly what is served) and gRPC-Web, with graceful shutdown.
+//! Every call is bounded by [`Limits`]: request size, duration and a rate
+//! per principal.
 
 pub mod background;
+pub mod limits;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,6 +20,8 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
+
+pub use limits::{Limits, RateLimit};
 
 /// How long in-flight calls may run after a shutdown signal before the
 /// server stops waiting for them; the process must be gone within 10 s.
@@ -96,6 +101,31 @@ pub struct ServeConfig {
     pub services: Vec<Svc>,
     pub verifier: Verifier,
     pub directory: Arc<dyn Directory>,
+    pub limits: Limits,
+}
+
+impl ServeConfig {
+    /// A configuration with the default [`Limits`].
+    pub fn new(
+        db: Database,
+        services: Vec<Svc>,
+        verifier: Verifier,
+        directory: Arc<dyn Directory>,
+    ) -> Self {
+        Self {
+            db,
+            services,
+            verifier,
+            directory,
+            limits: Limits::default(),
+        }
+    }
+
+    /// The same configuration with `limits`.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
 }
 
 /// Reflection over exactly the served services and health (the builder is
@@ -128,11 +158,20 @@ pub async fn serve(
         .context("build reflection v1alpha")?;
 
     let auth = AuthLayer::new(cfg.verifier.clone(), cfg.directory.clone());
+    let limits = &cfg.limits;
+    // Outermost first. The caller's `grpc-timeout` is enforced by tonic
+    // around all of these; the server's own ceiling includes the time spent
+    // authenticating; the rate limit needs the principal authentication
+    // found.
     let layers = tower::ServiceBuilder::new()
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(samverkan_telemetry::GrpcTraceLayer::new())
+        .layer(limits::MaxDurationLayer::new(limits.max_call_duration))
         .layer(auth)
+        .layer(limits::RateLimitLayer::new(limits.rate_limit))
+        .layer(limits::OversizeLayer)
         .into_inner();
+    let max_request = limits.max_request_bytes;
 
     let mut builder = Server::builder().accept_http1(true).layer(layers);
     let mut router = builder
@@ -141,23 +180,28 @@ pub async fn serve(
         .add_service(reflection_v1alpha);
     for svc in &cfg.services {
         router = match svc {
-            Svc::Roles => {
-                router.add_service(samverkan_roles::RolesApi::new(cfg.db.clone()).into_server())
-            }
+            Svc::Roles => router.add_service(
+                samverkan_roles::RolesApi::new(cfg.db.clone())
+                    .into_server()
+                    .max_decoding_message_size(max_request),
+            ),
             // The roles client is in process: the services share the binary.
             Svc::Forums => router.add_service(
                 samverkan_forums::ForumsApi::new(
                     cfg.db.clone(),
                     samverkan_roles::RolesClient::local(cfg.db.clone()),
                 )
-                .into_server(),
+                .with_max_document_bytes(limits.max_document_bytes)
+                .into_server()
+                .max_decoding_message_size(limits.forums_request_bytes()),
             ),
             Svc::Decisions => {
                 let roles = samverkan_roles::RolesClient::local(cfg.db.clone());
                 let forums = samverkan_forums::ForumsClient::local(cfg.db.clone(), roles.clone());
                 router.add_service(
                     samverkan_decisions::DecisionsApi::new(cfg.db.clone(), roles, forums)
-                        .into_server(),
+                        .into_server()
+                        .max_decoding_message_size(max_request),
                 )
             }
             Svc::CostModel => router.add_service(
@@ -165,7 +209,8 @@ pub async fn serve(
                     cfg.db.clone(),
                     samverkan_roles::RolesClient::local(cfg.db.clone()),
                 )
-                .into_server(),
+                .into_server()
+                .max_decoding_message_size(max_request),
             ),
             Svc::Agreements => {
                 let roles = samverkan_roles::RolesClient::local(cfg.db.clone());
@@ -184,7 +229,8 @@ pub async fn serve(
                         decisions,
                         costmodel,
                     )
-                    .into_server(),
+                    .into_server()
+                    .max_decoding_message_size(max_request),
                 )
             }
         };
@@ -205,7 +251,15 @@ pub async fn serve(
             let _ = stop_rx.await;
         },
     ));
-    tracing::info!(%addr, services = ?cfg.services.iter().map(|s| s.name()).collect::<Vec<_>>(), "serving");
+    tracing::info!(
+        %addr,
+        services = ?cfg.services.iter().map(|s| s.name()).collect::<Vec<_>>(),
+        max_request_bytes = limits.max_request_bytes,
+        max_call_ms = limits.max_call_duration.map(|d| d.as_millis()),
+        rate_per_second = limits.rate_limit.per_second,
+        rate_burst = limits.rate_limit.burst,
+        "serving"
+    );
     // Outbox delivery runs where its receivers are served.
     let (bg_stop, bg_rx) = tokio::sync::watch::channel(false);
     let background = cfg

@@ -2,7 +2,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use samverkan_server::{ServeConfig, Svc};
+use samverkan_db::Database;
+use samverkan_server::{Limits, RateLimit, ServeConfig, Svc};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::{Channel, Endpoint};
@@ -29,7 +30,30 @@ pub fn dev_auth_config() -> samverkan_auth::AuthConfig {
 impl TestServer {
     /// Starts the given services over `db.app` (the demo organisation is
     /// loaded first) and waits until the port accepts connections.
+    ///
+    /// The limits are the defaults but for the rate limit, which is off:
+    /// tests drive one principal far faster than a person would (a hundred
+    /// concurrent retries, say). `tests/limits.rs` tests the rate limit
+    /// through [`TestServer::start_with`].
     pub async fn start(db: &TestDb, services: &[Svc]) -> Self {
+        let limits = Limits {
+            rate_limit: RateLimit::OFF,
+            ..Limits::default()
+        };
+        Self::launch(db, db.app.clone(), services, limits).await
+    }
+
+    /// Starts the given services with `limits`, over a pool of their own
+    /// opened as the service role with `limits.db_pool` (e.g. two
+    /// connections, to show that pooled connections keep no tenant state).
+    pub async fn start_with(db: &TestDb, services: &[Svc], limits: Limits) -> Self {
+        let pool = Database::connect_with(&db.app_url, &limits.db_pool)
+            .await
+            .expect("open the server's own pool");
+        Self::launch(db, pool, services, limits).await
+    }
+
+    async fn launch(db: &TestDb, pool: Database, services: &[Svc], limits: Limits) -> Self {
         // Server-side errors show in a failing test's output.
         samverkan_telemetry::init_for_tests();
         samverkan_roles::demo::load(&db.app)
@@ -45,12 +69,9 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let cfg = ServeConfig {
-            db: db.app.clone(),
-            services: services.to_vec(),
-            verifier,
-            directory: Arc::new(samverkan_roles::LocalDirectory::new(db.app.clone())),
-        };
+        let directory = Arc::new(samverkan_roles::LocalDirectory::new(pool.clone()));
+        let cfg =
+            ServeConfig::new(pool, services.to_vec(), verifier, directory).with_limits(limits);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(samverkan_server::serve(listener, cfg, async {
             let _ = stopped.await;
