@@ -93,7 +93,7 @@ async fn isolation_matrix(db: TestDb) {
     } else {
         Vec::new()
     };
-    println!(
+    samverkan_testkit::figure(&format!(
         "isolation matrix ({:?}): {} RPCs, {} calls ({} denied, {} unauthenticated, {} allowed), {} database probes",
         db.backend,
         tally.rpcs,
@@ -106,7 +106,7 @@ async fn isolation_matrix(db: TestDb) {
         } else {
             "no"
         },
-    );
+    ));
     assert!(
         tally.failures.is_empty() && leaks.is_empty(),
         "{} isolation failures:\n{}\n{} database leaks:\n{}",
@@ -256,7 +256,7 @@ async fn a_dropped_policy_is_caught() {
         leaks.iter().all(|l| l.starts_with("matters:")),
         "leaks reported beyond the weakened table: {leaks:?}"
     );
-    println!("dropped policy caught: {leaks:?}");
+    samverkan_testkit::figure(&format!("dropped policy caught: {leaks:?}"));
     fx.server.stop().await;
     db.cleanup().await;
 }

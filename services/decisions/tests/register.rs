@@ -573,6 +573,48 @@ async fn from_need_to_outcome(db: TestDb) {
     )
     .await;
     assert_eq!(p3.reference, "§ 1/2027");
+    // Another forum's secretary cannot close it with a § of their own forum.
+    let mut other = meeting(
+        &mut f,
+        SOFIA,
+        &utveckling,
+        "IT-forum utveckling 1/2027",
+        (2027, 1, 12),
+    )
+    .await;
+    other = add_item(
+        &mut f,
+        SOFIA,
+        &other.id,
+        fpb::AgendaItemKind::Information,
+        "Lägesrapport e-underskrift",
+        "",
+    )
+    .await;
+    publish(&mut f, SOFIA, &other).await;
+    hold(&mut f, SOFIA, &other).await;
+    let wrong = paragraph(
+        &mut f,
+        SOFIA,
+        &other.id,
+        &other.agenda[0].id,
+        fpb::ParagraphOutcome::Noted,
+        "Informationen noterades.",
+    )
+    .await;
+    let err = d
+        .record_follow_up(as_(
+            SOFIA,
+            pb::RecordFollowUpRequest {
+                id: fu.id.clone(),
+                meeting_id: other.id.clone(),
+                paragraph_id: wrong.id.clone(),
+                etag: fu.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
     let fu = d
         .record_follow_up(as_(
             EVA,

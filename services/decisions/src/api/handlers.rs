@@ -429,6 +429,15 @@ impl Handlers {
         let current = store::find_follow_up(&tx, id)
             .await?
             .ok_or_else(|| ApiError::not_found("follow-up", &req.id))?;
+        // Recorded by the minutes of the forum that is to follow it up: a
+        // secretary of another forum cannot close it with their own §.
+        if current.forum_id != forum {
+            return Err(ApiError::precondition(
+                "WRONG_FORUM",
+                format!("follow-ups/{id}"),
+                "the follow-up is presented in its own forum; name a meeting of that forum",
+            ));
+        }
         if current.status == "complete" {
             return Err(ApiError::precondition(
                 "FOLLOW_UP_COMPLETE",
