@@ -876,6 +876,11 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         "100 001 characters",
         cmd(&|r| md(r).text = long(100_001)),
     );
+    add(
+        "mandate.text",
+        "NUL character",
+        cmd(&|r| md(r).text = "Styrgruppen\u{0}".into()),
+    );
     for (what, d) in bad_dates {
         add(
             "mandate.effective_from",
@@ -1215,7 +1220,11 @@ async fn bad_input_is_refused_and_writes_nothing(db: TestDb) {
         cases.len(),
         failures.join("\n")
     );
-    println!("bad input: roles: {} cases ({:?})", cases.len(), db.backend);
+    samverkan_testkit::figure(&format!(
+        "bad input: roles: {} cases ({:?})",
+        cases.len(),
+        db.backend
+    ));
     server.stop().await;
 }
 backend_test!(bad_input_is_refused_and_writes_nothing);

@@ -26,6 +26,16 @@ pub(crate) fn description(field: &str, s: &str) -> Result<String, ApiError> {
             format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
         ));
     }
+    // Line breaks and tabs are text; other control characters are not (and
+    // PostgreSQL refuses NUL in text outright).
+    if s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApiError::invalid_field(
+            field,
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
     Ok(s.trim().to_owned())
 }
 
@@ -177,6 +187,7 @@ impl Handlers {
         req: pb::UpdateMatterRequest,
     ) -> Result<pb::UpdateMatterResponse, ApiError> {
         let m = req.matter.clone().unwrap_or_default();
+        convert::uuid("matter.id", &m.id)?;
         let kind = convert::kind_from_pb(m.kind)?;
         let title = required_line("matter.title", &m.title, 200)?;
         let description = description("matter.description", &m.description)?;

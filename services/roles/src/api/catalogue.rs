@@ -120,6 +120,15 @@ impl Handlers {
                 format!("must be at most {MAX_MANDATE_CHARS} characters"),
             ));
         }
+        if text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            return Err(ApiError::invalid_field(
+                "mandate.text",
+                "must not contain control characters other than line breaks and tabs",
+            ));
+        }
         let effective_from = convert::date("mandate.effective_from", m.effective_from.as_ref())?;
         let decision = convert::decision_ref("mandate.decision_ref", &m.decision_ref)?;
         let tx = self.write(ctx).await?;
