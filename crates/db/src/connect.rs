@@ -38,6 +38,7 @@ impl SqliteFile {
 pub struct Database {
     pub(crate) conn: DatabaseConnection,
     backend: Backend,
+    pub(crate) gate: std::sync::Arc<crate::gate::Gate>,
 }
 
 impl std::fmt::Debug for Database {
@@ -101,7 +102,11 @@ impl Database {
             });
         }
         let conn = sea_orm::Database::connect(opts).await?;
-        Ok(Self { conn, backend })
+        Ok(Self {
+            conn,
+            backend,
+            gate: crate::gate::Gate::new(pool.max_connections, pool.acquire_timeout),
+        })
     }
 
     pub fn backend(&self) -> Backend {

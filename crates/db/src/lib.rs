@@ -9,6 +9,7 @@
 
 pub mod audit;
 mod connect;
+mod gate;
 pub mod idempotency;
 pub mod migration;
 pub mod outbox;

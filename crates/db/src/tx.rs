@@ -23,6 +23,8 @@ pub struct Tx {
     ctx: RequestContext,
     service: &'static str,
     backend: Backend,
+    /// Dropped after the transaction (fields drop in order).
+    _slot: crate::gate::Slot,
 }
 
 impl Database {
@@ -41,6 +43,7 @@ impl Database {
                 .then_some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
+        let slot = self.gate.enter().await?;
         let txn = self
             .conn
             .begin_with_options(opts)
@@ -63,6 +66,7 @@ impl Database {
             ctx: ctx.clone(),
             service,
             backend: self.backend(),
+            _slot: slot,
         })
     }
 }
