@@ -50,6 +50,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Ask a running server's gRPC health service; exit 0 when SERVING, 1 otherwise.
+    Health(crate::health_cmd::HealthArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -300,6 +302,7 @@ fn auth_config(a: &ServeArgs) -> anyhow::Result<AuthConfig> {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(*args).await,
+        Command::Health(args) => crate::health_cmd::run(args).await,
         Command::Migrate(args) => {
             init_cli_logging();
             let db = open(&args.db).await?;
