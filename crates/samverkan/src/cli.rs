@@ -14,7 +14,7 @@ use samverkan_telemetry::{LogFormat, TelemetryConfig};
 
 /// The development secret used when `--dev-auth` is given without
 /// `SAMVERKAN_DEV_SECRET`. Never for production: anyone can read it here.
-const DEFAULT_DEV_SECRET: &str = "samverkan-dev-secret-not-for-production";
+pub(crate) const DEFAULT_DEV_SECRET: &str = "samverkan-dev-secret-not-for-production";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,6 +25,8 @@ const DEFAULT_DEV_SECRET: &str = "samverkan-dev-secret-not-for-production";
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    client: crate::client::GlobalArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -52,6 +54,8 @@ enum Command {
     },
     /// Ask a running server's gRPC health service; exit 0 when SERVING, 1 otherwise.
     Health(crate::health_cmd::HealthArgs),
+    #[command(flatten)]
+    Client(crate::client::ClientCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -303,6 +307,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(*args).await,
         Command::Health(args) => crate::health_cmd::run(args).await,
+        Command::Client(cmd) => crate::client::run(cli.client, cmd).await,
         Command::Migrate(args) => {
             init_cli_logging();
             let db = open(&args.db).await?;

@@ -3,6 +3,7 @@
 //! audit trail.
 
 mod cli;
+mod client;
 mod health_cmd;
 
 use clap::Parser;
