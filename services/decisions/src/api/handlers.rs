@@ -34,7 +34,25 @@ fn text(field: &str, s: &str, required: bool) -> Result<String, ApiError> {
             format!("must be at most {MAX_TEXT} characters"),
         ));
     }
+    // Line breaks and tabs are text; other control characters are not (and
+    // PostgreSQL refuses NUL in text outright).
+    if t.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApiError::invalid_field(
+            field,
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
     Ok(t.to_owned())
+}
+
+/// A role code (`it-chef`): optional, one line.
+fn role_code(field: &str, s: &str) -> Result<String, ApiError> {
+    if s.trim().is_empty() {
+        return Ok(String::new());
+    }
+    required_line(field, s, 100)
 }
 
 async fn visible_decision(tx: &Tx, field: &str, id: &str) -> Result<decision::Model, ApiError> {
@@ -61,11 +79,7 @@ impl Handlers {
         let responsible =
             convert::opt_uuid("decision.responsible_person_id", &d.responsible_person_id)?;
         let supersedes = convert::opt_uuid("decision.supersedes_id", &d.supersedes_id)?;
-        let role_code = text(
-            "decision.responsible_role_code",
-            &d.responsible_role_code,
-            false,
-        )?;
+        let role_code = role_code("decision.responsible_role_code", &d.responsible_role_code)?;
         for (i, doc) in d.basis_document_ids.iter().enumerate() {
             convert::uuid(&format!("decision.basis_document_ids[{i}]"), doc)?;
         }
@@ -246,11 +260,7 @@ impl Handlers {
         let d = req.decision.clone().unwrap_or_default();
         let title = required_line("decision.title", &d.title, 200)?;
         let body = text("decision.text", &d.text, true)?;
-        let role_code = text(
-            "decision.responsible_role_code",
-            &d.responsible_role_code,
-            false,
-        )?;
+        let role_code = role_code("decision.responsible_role_code", &d.responsible_role_code)?;
         let responsible =
             convert::opt_uuid("decision.responsible_person_id", &d.responsible_person_id)?;
         let etag = required_line("etag", &req.etag, 64)?;
