@@ -357,6 +357,31 @@ impl Handlers {
         )
         .await?;
         convert::interval("valid_to", current.valid_from, Some(valid_to))?;
+        // A later last day must not run into the person's next assignment
+        // of the same role in the same place (see create_assignment).
+        let filter = AssignmentFilter {
+            collaboration: Some(current.collaboration_id),
+            person: Some(current.person_id),
+            role_codes: vec![current.role_code.clone()],
+            ..Default::default()
+        };
+        let others = store::list_assignments(&tx, &filter, 0, 1000).await?;
+        if others.iter().any(|e| {
+            e.id != current.id
+                && e.municipality_id == current.municipality_id
+                && e.section == current.section
+                && e.valid_from <= valid_to
+                && current.valid_from <= e.valid_to.unwrap_or(chrono::NaiveDate::MAX)
+        }) {
+            return Err(ApiError::precondition(
+                "OVERLAPPING_ASSIGNMENT",
+                format!("people/{}", current.person_id),
+                format!(
+                    "the person already holds {} here during part of that period",
+                    role.display_name
+                ),
+            ));
+        }
         let updated = store::end_assignment(&tx, &current, valid_to, &etag).await?;
         tx.commit().await?;
         Ok(pb::EndAssignmentResponse {
