@@ -434,6 +434,16 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
             .request(pb::GetRevisionRequest {
                 id: viewed.id.clone(),
             }),
+        // The revisions carry no text and no approvals (a draft approval is
+        // GetRevision's), so there is no marker to look for: the other
+        // collaboration is told the agreement does not exist.
+        row("ListRevisions", EMIL)
+            .any_person(read)
+            .other_member_allowed()
+            .request(pb::ListRevisionsRequest {
+                agreement_id: agreement.clone(),
+                ..Default::default()
+            }),
         row("AdvanceRevision", EVA)
             .no_role(PER)
             .other_member_as(ANNA)

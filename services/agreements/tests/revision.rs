@@ -847,3 +847,110 @@ async fn guidelines_refer_to_the_years_price_list(db: TestDb) {
     server.stop().await;
 }
 backend_test!(guidelines_refer_to_the_years_price_list);
+
+/// An official finds the open revision without knowing its id: every
+/// member's people list a document's revisions, newest year first, a page
+/// at a time; an agreement they may not see does not exist for them.
+async fn revisions_are_listed_newest_first(db: TestDb) {
+    let server = TestServer::start(&db, ALL).await;
+    let today = dates::today();
+    let (mut a, agreement, y2027) = setup(&server, today).await;
+    let later = today + chrono::Days::new(365);
+    let y2028 = a
+        .open_revision(as_(
+            EVA,
+            pb::OpenRevisionRequest {
+                request_id: "revision-2028".into(),
+                agreement_id: agreement.id.clone(),
+                year: 2028,
+                phase_ends: [50, 40, 30, 20, 1]
+                    .into_iter()
+                    .map(|d| dates::to_proto(later - chrono::Days::new(d)))
+                    .collect(),
+                effective_from: Some(dates::to_proto(later)),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .revision
+        .unwrap();
+    let list = |who: &'static str, page_size: i32, page_token: String| {
+        let mut a = a.clone();
+        let agreement_id = agreement.id.clone();
+        async move {
+            a.list_revisions(as_(
+                who,
+                pb::ListRevisionsRequest {
+                    agreement_id,
+                    page_size,
+                    page_token,
+                },
+            ))
+            .await
+            .map(tonic::Response::into_inner)
+        }
+    };
+    for who in [EVA, ERIK, MARIA, BIRGITTA] {
+        let all = list(who, 0, String::new()).await.unwrap();
+        assert_eq!(
+            all.revisions
+                .iter()
+                .map(|r| (r.year, r.id.as_str()))
+                .collect::<Vec<_>>(),
+            [(2028, y2028.id.as_str()), (2027, y2027.id.as_str())],
+            "{who}"
+        );
+        assert!(all.next_page_token.is_empty());
+        let open = &all.revisions[1];
+        assert_eq!(open.phase, pb::Phase::Proposals as i32);
+        assert_eq!(open.deadlines.len(), 5);
+        assert_eq!(open.etag, y2027.etag, "the etag to advance it with");
+        assert!(open.approvals.is_empty(), "approvals are GetRevision's");
+    }
+
+    // A page at a time.
+    let first = list(ANNA, 1, String::new()).await.unwrap();
+    assert_eq!(first.revisions.len(), 1);
+    assert_eq!(first.revisions[0].year, 2028);
+    assert!(!first.next_page_token.is_empty());
+    let second = list(ANNA, 1, first.next_page_token.clone()).await.unwrap();
+    assert_eq!(second.revisions[0].year, 2027);
+    assert!(second.next_page_token.is_empty());
+
+    // A token belongs to its agreement; an unknown agreement is not found.
+    let err = a
+        .list_revisions(as_(
+            ANNA,
+            pb::ListRevisionsRequest {
+                agreement_id: samverkan_core::new_uuid().to_string(),
+                page_size: 1,
+                page_token: first.next_page_token.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{}", err.message());
+    let err = a
+        .list_revisions(as_(
+            ANNA,
+            pb::ListRevisionsRequest {
+                agreement_id: samverkan_core::new_uuid().to_string(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound, "{}", err.message());
+    let err = a
+        .list_revisions(as_(ANNA, pb::ListRevisionsRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::InvalidArgument,
+        "agreement_id is required"
+    );
+    server.stop().await;
+}
+backend_test!(revisions_are_listed_newest_first);

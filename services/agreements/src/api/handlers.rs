@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use prost::Message as _;
+use samverkan_core::paging::Page;
 use samverkan_core::text::required_line;
 use samverkan_core::{ApiError, CollaborationId, RequestContext};
 use samverkan_db::Tx;
@@ -431,6 +432,32 @@ impl Handlers {
         tx.commit().await?;
         Ok(pb::GetRevisionResponse {
             revision: Some(self.revision_view(ctx, r).await?),
+        })
+    }
+
+    /// A document's revisions, newest year first. Like `GetRevision` they are
+    /// the collaboration's; the members' approvals (where a municipality's
+    /// draft is its own) are left to `GetRevision`, so a page is one query.
+    pub async fn list_revisions(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ListRevisionsRequest,
+    ) -> Result<pb::ListRevisionsResponse, ApiError> {
+        let id = convert::uuid("agreement_id", &req.agreement_id)?;
+        let page = Page::parse(req.page_size, &req.page_token, &id.to_string())?;
+        let tx = self.read(ctx).await?;
+        store::find_agreement(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("agreement", &req.agreement_id))?;
+        let mut rows = store::revisions_of(&tx, id, page.offset, page.fetch_limit()).await?;
+        tx.commit().await?;
+        let next_page_token = page.finish(&mut rows);
+        Ok(pb::ListRevisionsResponse {
+            revisions: rows
+                .into_iter()
+                .map(|r| revision_pb(r, ctx.today, &[], Vec::new()))
+                .collect(),
+            next_page_token,
         })
     }
 

@@ -141,6 +141,7 @@ rpcs! {
     diff_versions(DiffVersionsRequest) -> DiffVersionsResponse;
     open_revision(OpenRevisionRequest) -> OpenRevisionResponse;
     get_revision(GetRevisionRequest) -> GetRevisionResponse;
+    list_revisions(ListRevisionsRequest) -> ListRevisionsResponse;
     advance_revision(AdvanceRevisionRequest) -> AdvanceRevisionResponse;
     create_proposal(CreateProposalRequest) -> CreateProposalResponse;
     submit_proposal(SubmitProposalRequest) -> SubmitProposalResponse;

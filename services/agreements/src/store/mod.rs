@@ -2,8 +2,8 @@
 
 pub mod entities;
 
-use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
+use sea_orm::{QueryOrder, QuerySelect};
 
 use samverkan_core::ApiError;
 pub use samverkan_db::insert_audited as insert;
@@ -54,6 +54,25 @@ pub async fn find_revision(tx: &Tx, id: Uuid) -> Result<Option<revision::Model>,
     revision::Entity::find_by_id(id)
         .filter(rls::shared(tx.scope(), revision::Column::CollaborationId))
         .one(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+/// One page of a document's revisions, newest year first (one query, on the
+/// `(agreement_id, year)` unique index).
+pub async fn revisions_of(
+    tx: &Tx,
+    agreement: Uuid,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<revision::Model>, ApiError> {
+    revision::Entity::find()
+        .filter(rls::shared(tx.scope(), revision::Column::CollaborationId))
+        .filter(revision::Column::AgreementId.eq(agreement))
+        .order_by_desc(revision::Column::Year)
+        .offset(offset)
+        .limit(limit)
+        .all(tx.conn())
         .await
         .map_err(db_err)
 }
