@@ -30,7 +30,26 @@ fn long_text(field: &str, s: &str, required: bool) -> Result<String, ApiError> {
             format!("must be at most {MAX_TEXT} characters"),
         ));
     }
+    // Line breaks and tabs are text; other control characters are not (and
+    // PostgreSQL refuses NUL in text outright).
+    if t.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApiError::invalid_field(
+            field,
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
     Ok(t.to_owned())
+}
+
+/// A version's link (a URL or a reference such as a diarienummer):
+/// optional, one line.
+fn link_line(field: &str, s: &str) -> Result<String, ApiError> {
+    if s.trim().is_empty() {
+        return Ok(String::new());
+    }
+    required_line(field, s, 2000)
 }
 
 /// The caller's only collaboration (agreements are per collaboration).
@@ -104,7 +123,13 @@ impl Handlers {
             .as_ref()
             .map(|d| samverkan_core::dates::from_proto(d, "version.next_review_on"))
             .transpose()?;
-        let link = long_text("version.link", &v.link, false)?;
+        if next_review.is_some_and(|n| n < effective_from) {
+            return Err(ApiError::invalid_field(
+                "version.next_review_on",
+                "must not be before version.effective_from",
+            ));
+        }
+        let link = link_line("version.link", &v.link)?;
         let collab = only_collaboration(ctx, "")?;
         self.require(ctx, "agreements.revise", collab, None).await?;
         let link = self.link(ctx, kind, collab, effective_from, &link).await?;
@@ -238,7 +263,7 @@ impl Handlers {
         let v = req.version.clone().unwrap_or_default();
         let body = long_text("version.text", &v.text, true)?;
         let changelog = long_text("version.changelog", &v.changelog, false)?;
-        let link = long_text("version.link", &v.link, false)?;
+        let link = link_line("version.link", &v.link)?;
         let etag = required_line("etag", &req.etag, 64)?;
         let tx = self.write(ctx).await?;
         let current = visible_version(&tx, "version.id", &v.id).await?;
@@ -327,6 +352,12 @@ impl Handlers {
             ));
         }
         let effective_from = convert::date("effective_from", req.effective_from.as_ref())?;
+        if ends.last().is_some_and(|last| effective_from <= *last) {
+            return Err(ApiError::invalid_field(
+                "effective_from",
+                "must be after the last day of the approvals phase (phase_ends[4])",
+            ));
+        }
         let tx = self.write(ctx).await?;
         let a = store::find_agreement(&tx, agreement_id)
             .await?
