@@ -181,6 +181,9 @@ enum Req {
     ListMunicipalities(pb::ListMunicipalitiesRequest),
     ListPeople(pb::ListPeopleRequest),
     ListAssignments(pb::ListAssignmentsRequest),
+    ListMembers(pb::ListMembersRequest),
+    GetForumComposition(pb::GetForumCompositionRequest),
+    CheckPermission(pb::CheckPermissionRequest),
 }
 
 impl Req {
@@ -200,6 +203,9 @@ impl Req {
             Req::ListMunicipalities(_) => "ListMunicipalities",
             Req::ListPeople(_) => "ListPeople",
             Req::ListAssignments(_) => "ListAssignments",
+            Req::ListMembers(_) => "ListMembers",
+            Req::GetForumComposition(_) => "GetForumComposition",
+            Req::CheckPermission(_) => "CheckPermission",
         }
     }
 
@@ -232,6 +238,9 @@ impl Req {
             Req::ListMunicipalities(r) => c.list_municipalities(as_(ANNA, r)).await.map(drop),
             Req::ListPeople(r) => c.list_people(as_(ANNA, r)).await.map(drop),
             Req::ListAssignments(r) => c.list_assignments(as_(ANNA, r)).await.map(drop),
+            Req::ListMembers(r) => c.list_members(as_(ANNA, r)).await.map(drop),
+            Req::GetForumComposition(r) => c.get_forum_composition(as_(ANNA, r)).await.map(drop),
+            Req::CheckPermission(r) => c.check_permission(as_(ANNA, r)).await.map(drop),
         }
     }
 }
@@ -1164,6 +1173,70 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             page_size: -50,
             ..Default::default()
         }),
+    );
+    add(
+        "on",
+        "month 13",
+        Req::ListAssignments(pb::ListAssignmentsRequest {
+            on: date(2026, 13, 1),
+            ..Default::default()
+        }),
+    );
+    add(
+        "person_id",
+        "not a UUID",
+        Req::ListAssignments(pb::ListAssignmentsRequest {
+            person_id: "karin".into(),
+            ..Default::default()
+        }),
+    );
+    add(
+        "on",
+        "30 February",
+        Req::ListMembers(pb::ListMembersRequest {
+            on: date(2026, 2, 30),
+            ..Default::default()
+        }),
+    );
+    add(
+        "on",
+        "year 0",
+        Req::GetForumComposition(pb::GetForumCompositionRequest {
+            forum_id: fx.styrgruppen.clone(),
+            on: date(0, 1, 1),
+        }),
+    );
+    let check = |f: &dyn Fn(&mut pb::CheckPermissionRequest)| {
+        let mut r = pb::CheckPermissionRequest {
+            action: "minutes.record".into(),
+            forum_id: fx.styrgruppen.clone(),
+            owner_person_id: fx.karin.clone(),
+            designated_person_ids: vec![fx.birgitta.clone(), fx.jonas.clone()],
+            ..Default::default()
+        };
+        f(&mut r);
+        Req::CheckPermission(r)
+    };
+    add("action", "empty", check(&|r| r.action.clear()));
+    add(
+        "action",
+        "101 characters",
+        check(&|r| r.action = "a".repeat(101)),
+    );
+    add(
+        "forum_id",
+        "not a UUID",
+        check(&|r| r.forum_id = "styrgruppen".into()),
+    );
+    add(
+        "owner_person_id",
+        "not a UUID",
+        check(&|r| r.owner_person_id = "karin".into()),
+    );
+    add(
+        "designated_person_ids[1]",
+        "not a UUID",
+        check(&|r| r.designated_person_ids[1] = "jonas".into()),
     );
     cases
 }

@@ -682,7 +682,8 @@ impl Handlers {
         let designated = req
             .designated_person_ids
             .iter()
-            .map(|d| convert::uuid("designated_person_ids", d))
+            .enumerate()
+            .map(|(i, d)| convert::uuid(&format!("designated_person_ids[{i}]"), d))
             .collect::<Result<Vec<_>, _>>()?;
         let tx = self.read(ctx).await?;
         let collab = match forum_id {
