@@ -208,6 +208,7 @@ enum Req {
     ListAgreements(pb::ListAgreementsRequest),
     ListVersions(pb::ListVersionsRequest),
     DiffVersions(pb::DiffVersionsRequest),
+    ListRevisions(pb::ListRevisionsRequest),
 }
 
 impl Req {
@@ -227,6 +228,7 @@ impl Req {
             Req::ListAgreements(_) => "ListAgreements",
             Req::ListVersions(_) => "ListVersions",
             Req::DiffVersions(_) => "DiffVersions",
+            Req::ListRevisions(_) => "ListRevisions",
         }
     }
 
@@ -249,6 +251,7 @@ impl Req {
             Req::ListAgreements(r) => c.list_agreements(as_(EVA, r)).await.map(drop),
             Req::ListVersions(r) => c.list_versions(as_(EVA, r)).await.map(drop),
             Req::DiffVersions(r) => c.diff_versions(as_(EVA, r)).await.map(drop),
+            Req::ListRevisions(r) => c.list_revisions(as_(EVA, r)).await.map(drop),
         }
     }
 }
@@ -990,6 +993,32 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         Req::DiffVersions(pb::DiffVersionsRequest {
             from_version_id: "v1".into(),
             to_version_id: fx.version.id.clone(),
+        }),
+    );
+    add(
+        "agreement_id",
+        "not a UUID",
+        Req::ListRevisions(pb::ListRevisionsRequest {
+            agreement_id: "samverkansavtal".into(),
+            ..Default::default()
+        }),
+    );
+    add(
+        "page_size",
+        "negative",
+        Req::ListRevisions(pb::ListRevisionsRequest {
+            agreement_id: fx.agreement.id.clone(),
+            page_size: -1,
+            ..Default::default()
+        }),
+    );
+    add(
+        "page_token",
+        "forged",
+        Req::ListRevisions(pb::ListRevisionsRequest {
+            agreement_id: fx.agreement.id.clone(),
+            page_token: "år-2026".into(),
+            ..Default::default()
         }),
     );
     cases
