@@ -7,6 +7,7 @@
 //! the way people name them (a forum's code, a meeting's or matter's title)
 //! as well as by id.
 
+mod agreements;
 mod bills;
 mod decisions;
 mod errors;
@@ -118,6 +119,11 @@ pub enum ClientCommand {
         #[command(subcommand)]
         command: bills::BillCommand,
     },
+    /// Agreements and their yearly review: open, propose, submit, consolidate, decide, approve, diff.
+    Agreement {
+        #[command(subcommand)]
+        command: agreements::AgreementCommand,
+    },
 }
 
 /// Runs a client command and prints its report.
@@ -156,6 +162,7 @@ async fn dispatch(ctx: &Ctx, cmd: ClientCommand) -> anyhow::Result<Report> {
         ClientCommand::Due(args) => decisions::due(ctx, args).await,
         ClientCommand::Pricelist { command } => bills::price_lists_cmd(ctx, command).await,
         ClientCommand::Bill { command } => bills::bill(ctx, command).await,
+        ClientCommand::Agreement { command } => agreements::run(ctx, command).await,
     }
 }
 
