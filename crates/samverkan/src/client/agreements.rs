@@ -1149,3 +1149,42 @@ pub async fn run(ctx: &Ctx, cmd: AgreementCommand) -> anyhow::Result<Report> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_become_numbered_markdown() {
+        let text = sections_text(&[
+            "Parter: Tranemo kommun och Ulricehamns kommun.".into(),
+            "Kostnader: Enligt prislistan: se bilaga.".into(),
+        ])
+        .unwrap();
+        assert_eq!(
+            text,
+            "## 1. Parter\n\nTranemo kommun och Ulricehamns kommun.\n\n\
+             ## 2. Kostnader\n\nEnligt prislistan: se bilaga.\n\n"
+        );
+        assert!(sections_text(&["Ingen rubrik".into()]).is_err());
+    }
+
+    #[test]
+    fn default_schedule_ends_before_the_effective_date() {
+        let effective = chrono::NaiveDate::from_ymd_opt(2027, 7, 1).unwrap();
+        let ends: Vec<String> = default_phase_ends(effective)
+            .iter()
+            .map(|d| date(Some(d)))
+            .collect();
+        assert_eq!(
+            ends,
+            [
+                "2027-01-01",
+                "2027-02-01",
+                "2027-03-01",
+                "2027-04-01",
+                "2027-06-30"
+            ]
+        );
+    }
+}
