@@ -8,6 +8,8 @@
 //! permits, and the transactions it opens while that one is open (the
 //! in-process calls) take none: at most half the pool is held by outer
 //! transactions, and each one's nested transaction finds a connection.
+//! (Every request is served in its own task; code running outside any
+//! task, such as a command's main future, is not held back.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -51,7 +53,9 @@ impl Gate {
     /// Waits for a place for a transaction of the current task.
     pub(crate) async fn enter(self: &Arc<Self>) -> Result<Slot, ApiError> {
         let task = tokio::task::try_id();
-        let permit = if self.open_in(task) > 0 {
+        // Outside a task (a command's main future, a test body) nothing
+        // tells nested transactions apart: only tasks (requests) queue here.
+        let permit = if task.is_none() || self.open_in(task) > 0 {
             None
         } else {
             let acquire = self.permits.clone().acquire_owned();
