@@ -6,8 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use chrono::NaiveDate;
-use samverkan_core::{ApiError, Directory, Principal, RequestContext, TenantScope};
+use samverkan_core::{ApiError, Credentials, Directory, RequestContext, TenantScope};
 use tracing::Span;
 
 use crate::error::AuthError;
@@ -89,17 +88,25 @@ where
         // The telemetry layer enters its span around `call`, so the span is
         // current now; it may not be when this future is polled.
         let span = Span::current();
+        // Calls this request makes to services in other processes continue
+        // this span's trace: its context when tracing exports, else the
+        // caller's own header, so the hops still share one trace id.
+        let traceparent = outgoing_traceparent(req.headers());
         Box::pin(async move {
             // Only the headers cross the await: a request body need not be `Sync`.
-            match authenticate(&verifier, directory.as_ref(), req.headers(), &span).await {
-                Ok((principal, scope, today)) => {
-                    let rpc = req.uri().path().to_owned();
-                    req.extensions_mut().insert(RequestContext {
-                        principal,
-                        scope,
-                        today,
-                        rpc,
-                    });
+            let rpc = req.uri().path().to_owned();
+            match authenticate(
+                &verifier,
+                directory.as_ref(),
+                req.headers(),
+                rpc,
+                traceparent,
+                &span,
+            )
+            .await
+            {
+                Ok(ctx) => {
+                    req.extensions_mut().insert(ctx);
                     inner.call(req).await
                 }
                 Err(e) => {
@@ -116,8 +123,10 @@ async fn authenticate(
     verifier: &Verifier,
     directory: &dyn Directory,
     headers: &http::HeaderMap,
+    rpc: String,
+    traceparent: Option<String>,
     span: &Span,
-) -> Result<(Principal, TenantScope, NaiveDate), ApiError> {
+) -> Result<RequestContext, ApiError> {
     let token = bearer(headers).ok_or(AuthError::MissingBearer)?;
     let principal = verifier.verify(token).await?;
     // Recorded before the membership check so a refused municipality still
@@ -126,16 +135,36 @@ async fn authenticate(
     // One date for the whole request: the scope and the handler must agree
     // on it even across midnight.
     let today = samverkan_core::dates::today();
-    let scope = directory
-        .resolve_scope(&principal.tenant, today)
+    let mut ctx = RequestContext {
+        scope: TenantScope::private(principal.tenant.clone()),
+        principal,
+        today,
+        rpc,
+        credentials: Credentials {
+            bearer: Some(token.to_owned()),
+            traceparent,
+        },
+    };
+    ctx.scope = directory
+        .resolve_request_scope(&ctx)
         .await?
         .ok_or_else(|| {
             ApiError::PermissionDenied(format!(
                 "municipality {} is not a member of this deployment",
-                principal.tenant
+                ctx.principal.tenant
             ))
         })?;
-    Ok((principal, scope, today))
+    Ok(ctx)
+}
+
+/// The `traceparent` calls made on behalf of this request carry.
+fn outgoing_traceparent(incoming: &http::HeaderMap) -> Option<String> {
+    let mut own = http::HeaderMap::new();
+    samverkan_telemetry::inject_trace_context(&mut own);
+    own.get("traceparent")
+        .or_else(|| incoming.get("traceparent"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The token of `authorization: Bearer <token>`. The scheme is
@@ -154,6 +183,15 @@ fn bearer(headers: &http::HeaderMap) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwards_the_callers_trace_when_not_exporting() {
+        let mut h = http::HeaderMap::new();
+        assert_eq!(outgoing_traceparent(&h), None);
+        let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        h.insert("traceparent", http::HeaderValue::from_static(tp));
+        assert_eq!(outgoing_traceparent(&h).as_deref(), Some(tp));
+    }
 
     #[test]
     fn reads_bearer_tokens() {

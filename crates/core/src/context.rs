@@ -49,6 +49,31 @@ impl TenantScope {
     }
 }
 
+/// What a call to another service carries on the principal's behalf when
+/// the services are deployed apart: the caller's own bearer token (the
+/// callee authenticates and authorizes the same person, never a service
+/// account) and the W3C trace context, so the callee's span continues the
+/// caller's trace.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// The raw token of `authorization: Bearer <token>`; `None` for work
+    /// the server does itself, which has no person to act for.
+    pub bearer: Option<String>,
+    /// `traceparent` for outgoing calls: the server span's context when
+    /// tracing exports, else the caller's header as received.
+    pub traceparent: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    // The token is a secret: contexts are logged at debug level.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("bearer", &self.bearer.as_ref().map(|_| "<redacted>"))
+            .field("traceparent", &self.traceparent)
+            .finish()
+    }
+}
+
 /// Everything a handler knows about the request besides its body. Put in
 /// the request extensions by the authentication layer.
 #[derive(Debug, Clone)]
@@ -59,6 +84,8 @@ pub struct RequestContext {
     pub today: NaiveDate,
     /// The full gRPC method path, e.g. `/samverkan.roles.v1.RolesService/WhoAmI`.
     pub rpc: String,
+    /// Forwarded with calls to services in other processes.
+    pub credentials: Credentials,
 }
 
 impl RequestContext {
@@ -74,7 +101,18 @@ impl RequestContext {
             scope,
             today: crate::dates::today(),
             rpc: rpc.to_owned(),
+            credentials: Credentials::default(),
         }
+    }
+
+    /// The short name of the service whose RPC this is (`forums` for
+    /// `/samverkan.forums.v1.ForumsService/GetMatter`); the whole `rpc`
+    /// for work the server does itself.
+    pub fn service(&self) -> &str {
+        self.rpc
+            .strip_prefix("/samverkan.")
+            .and_then(|rest| rest.split('.').next())
+            .unwrap_or(&self.rpc)
     }
 
     /// Reads the context the authentication layer attached. Its absence is
@@ -100,11 +138,45 @@ pub trait Directory: Send + Sync + 'static {
         tenant: &TenantId,
         on: NaiveDate,
     ) -> Result<Option<TenantScope>, ApiError>;
+
+    /// The scope of an authenticated request whose own scope is not known
+    /// yet (`ctx.scope` is private to the principal's municipality). A
+    /// directory that asks the roles service over the network does so with
+    /// the request's credentials; one that reads locally needs only the
+    /// municipality and the date.
+    async fn resolve_request_scope(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<Option<TenantScope>, ApiError> {
+        self.resolve_scope(&ctx.principal.tenant, ctx.today).await
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_of_an_rpc() {
+        let mut ctx = RequestContext::system(
+            TenantScope::private(TenantId::parse("tranemo").unwrap()),
+            "/samverkan.forums.v1.ForumsService/GetMatter",
+        );
+        assert_eq!(ctx.service(), "forums");
+        ctx.rpc = "outbox".into();
+        assert_eq!(ctx.service(), "outbox");
+    }
+
+    #[test]
+    fn credentials_never_print_the_token() {
+        let c = Credentials {
+            bearer: Some("eyJhbGciOi.secret".into()),
+            traceparent: None,
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+    }
 
     #[test]
     fn visibility_rule() {

@@ -6,6 +6,7 @@
 //! Internal errors are logged with their chain and answered generically, so
 //! nothing about the server's insides reaches the caller.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use tonic::{Code, Status};
@@ -36,11 +37,14 @@ pub enum ApiError {
     InvalidArgument(Vec<FieldViolation>),
     /// The resource does not exist, or the caller may not see it: the two
     /// are indistinguishable on purpose (no existence leaks).
-    NotFound { resource: &'static str, id: String },
+    NotFound {
+        resource: Cow<'static, str>,
+        id: String,
+    },
     /// The resource is in a state that does not allow the action.
     FailedPrecondition {
         /// Machine-readable kind, e.g. `MINUTES_ADJUSTED`.
-        kind: &'static str,
+        kind: Cow<'static, str>,
         /// The subject the precondition concerns, e.g. `minutes/0192…`.
         subject: String,
         /// Why, for a person to read.
@@ -75,7 +79,7 @@ impl ApiError {
 
     pub fn not_found(resource: &'static str, id: impl Into<String>) -> Self {
         Self::NotFound {
-            resource,
+            resource: Cow::Borrowed(resource),
             id: id.into(),
         }
     }
@@ -86,9 +90,74 @@ impl ApiError {
         description: impl Into<String>,
     ) -> Self {
         Self::FailedPrecondition {
-            kind,
+            kind: Cow::Borrowed(kind),
             subject: subject.into(),
             description: description.into(),
+        }
+    }
+
+    /// The error a service in another process answered, as if it had
+    /// happened here: the same code, message and details, so a caller two
+    /// hops away sees what a caller of `service` itself would see.
+    /// Failures of the call itself (unreachable, too slow) are
+    /// `UNAVAILABLE`; answers no Samverkan service gives on purpose
+    /// (`UNKNOWN`, `UNIMPLEMENTED`: e.g. a URL that points at the wrong
+    /// service) are internal faults of the deployment.
+    pub fn from_status(service: &str, status: Status) -> Self {
+        let msg = status.message().to_owned();
+        match status.code() {
+            Code::InvalidArgument => {
+                let violations: Vec<FieldViolation> = status
+                    .get_details_bad_request()
+                    .map(|br| {
+                        br.field_violations
+                            .into_iter()
+                            .map(|v| FieldViolation::new(v.field, v.description))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if violations.is_empty() {
+                    Self::InvalidArgument(vec![FieldViolation::new("", msg)])
+                } else {
+                    Self::InvalidArgument(violations)
+                }
+            }
+            Code::NotFound => match status.get_details_resource_info() {
+                Some(info) => Self::NotFound {
+                    resource: Cow::Owned(info.resource_type),
+                    id: info.resource_name,
+                },
+                None => parse_not_found(&msg).unwrap_or(Self::NotFound {
+                    resource: Cow::Owned(format!("{service} resource")),
+                    id: msg,
+                }),
+            },
+            Code::FailedPrecondition => {
+                let first = status
+                    .get_details_precondition_failure()
+                    .and_then(|pf| pf.violations.into_iter().next());
+                match first {
+                    Some(v) => Self::FailedPrecondition {
+                        kind: Cow::Owned(v.r#type),
+                        subject: v.subject,
+                        description: msg,
+                    },
+                    None => Self::FailedPrecondition {
+                        kind: Cow::Borrowed("FAILED_PRECONDITION"),
+                        subject: service.to_owned(),
+                        description: msg,
+                    },
+                }
+            }
+            Code::Aborted => Self::Aborted(msg),
+            Code::AlreadyExists => Self::AlreadyExists(msg),
+            Code::PermissionDenied => Self::PermissionDenied(msg),
+            Code::Unauthenticated => Self::Unauthenticated(msg),
+            Code::ResourceExhausted => Self::ResourceExhausted(msg),
+            Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
+                Self::Unavailable(format!("the {service} service did not answer: {msg}"))
+            }
+            code => Self::internal(format!("the {service} service answered {code:?}: {msg}")),
         }
     }
 
@@ -147,6 +216,18 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// Reads `resource "id" not found` (the message [`ApiError::NotFound`]
+/// answers with) back, for a status without `ResourceInfo` details.
+fn parse_not_found(msg: &str) -> Option<ApiError> {
+    let rest = msg.strip_suffix(" not found")?;
+    let (resource, quoted) = rest.split_once(' ')?;
+    let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    Some(ApiError::NotFound {
+        resource: Cow::Owned(resource.to_owned()),
+        id: inner.replace("\\\"", "\"").replace("\\\\", "\\"),
+    })
+}
+
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
@@ -179,6 +260,17 @@ impl From<ApiError> for Status {
                     tonic_types::PreconditionViolation::new(kind, subject, description.clone()),
                 ]);
                 Status::with_error_details(code, description, details)
+            }
+            // The resource named in details too, so that a service calling
+            // this one over the network can answer exactly the same.
+            ApiError::NotFound { resource, id } => {
+                let msg = ApiError::NotFound {
+                    resource: resource.clone(),
+                    id: id.clone(),
+                }
+                .to_string();
+                let details = ErrorDetails::with_resource_info(resource, id, "", "");
+                Status::with_error_details(code, msg, details)
             }
             ApiError::Internal(source) => {
                 tracing::error!(error = %error_chain(source.as_ref()), "internal error");
@@ -237,5 +329,74 @@ mod tests {
         let status: Status = ApiError::not_found("matter", "0192").into();
         assert_eq!(status.code(), Code::NotFound);
         assert_eq!(status.message(), "matter \"0192\" not found");
+    }
+
+    /// An error crossing a process boundary and answered again: the same
+    /// code, message and details as if it had happened in the caller.
+    fn round_trip(e: ApiError) -> Status {
+        let first: Status = e.into();
+        let again: Status = ApiError::from_status("roles", first.clone()).into();
+        assert_eq!(again.code(), first.code());
+        again
+    }
+
+    #[test]
+    fn remote_errors_keep_their_code_message_and_details() {
+        let s = round_trip(ApiError::not_found("forum", "0192-x"));
+        assert_eq!(s.message(), "forum \"0192-x\" not found");
+        assert_eq!(
+            s.get_details_resource_info().unwrap().resource_type,
+            "forum"
+        );
+
+        let s = round_trip(ApiError::InvalidArgument(vec![
+            FieldViolation::new("forum_id", "must be a UUID"),
+            FieldViolation::new("page_size", "too large"),
+        ]));
+        let fields: Vec<_> = s
+            .get_details_bad_request()
+            .unwrap()
+            .field_violations
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
+        assert_eq!(fields, ["forum_id", "page_size"]);
+
+        let s = round_trip(ApiError::precondition(
+            "MINUTES_ADJUSTED",
+            "minutes/1",
+            "the minutes are locked",
+        ));
+        assert_eq!(s.message(), "the minutes are locked");
+        let v = &s.get_details_precondition_failure().unwrap().violations[0];
+        assert_eq!(
+            (v.r#type.as_str(), v.subject.as_str()),
+            ("MINUTES_ADJUSTED", "minutes/1")
+        );
+
+        for e in [
+            ApiError::PermissionDenied("not a member of the forum".into()),
+            ApiError::Aborted("stale etag".into()),
+            ApiError::AlreadyExists("exists".into()),
+            ApiError::Unauthenticated("token expired".into()),
+            ApiError::ResourceExhausted("slow down".into()),
+        ] {
+            let msg = e.to_string();
+            assert_eq!(round_trip(e).message(), msg);
+        }
+    }
+
+    #[test]
+    fn remote_faults_stay_faults() {
+        let e = ApiError::from_status("forums", Status::unavailable("tcp connect error"));
+        assert_eq!(e.code(), Code::Unavailable);
+        assert!(e.to_string().contains("forums"), "{e}");
+        let e = ApiError::from_status("forums", Status::unimplemented("no such service"));
+        assert_eq!(e.code(), Code::Internal);
+        let e = ApiError::from_status("forums", Status::deadline_exceeded("too slow"));
+        assert_eq!(e.code(), Code::Unavailable);
+        // A foreign server's NOT_FOUND without details still reads right.
+        let e = ApiError::from_status("roles", Status::not_found("forum \"x\" not found"));
+        assert_eq!(e.to_string(), "forum \"x\" not found");
     }
 }

@@ -9,9 +9,10 @@ pub mod fields;
 pub mod ids;
 pub mod money;
 pub mod paging;
+pub mod remote;
 pub mod text;
 
-pub use context::{Directory, Principal, RequestContext, TenantScope};
+pub use context::{Credentials, Directory, Principal, RequestContext, TenantScope};
 pub use error::{ApiError, FieldViolation};
 pub use ids::{CollaborationId, TenantId, new_uuid};
 pub use money::Money;

@@ -1,10 +1,14 @@
-//! The decisions service as the other services see it (in process when
-//! they share the binary).
+//! The decisions service as the other services see it: in process when
+//! they share the binary, over gRPC on behalf of the request's principal
+//! when they are deployed apart.
 
 use std::sync::Arc;
 
+use samverkan_core::remote::Peer;
 use samverkan_core::{ApiError, RequestContext};
 use samverkan_proto::decisions::v1 as pb;
+use samverkan_proto::decisions::v1::decisions_service_client::DecisionsServiceClient;
+use tonic::transport::Channel;
 
 use crate::api::Handlers;
 
@@ -19,6 +23,29 @@ impl DecisionsCalls for Handlers {
     async fn get_decision(&self, ctx: &RequestContext, id: &str) -> Result<pb::Decision, ApiError> {
         Handlers::get_decision(self, ctx, pb::GetDecisionRequest { id: id.to_owned() })
             .await?
+            .decision
+            .ok_or_else(|| ApiError::internal("decisions answered without a decision"))
+    }
+}
+
+/// The decisions service in another process.
+struct Remote {
+    peer: Peer,
+    client: DecisionsServiceClient<Channel>,
+}
+
+#[async_trait::async_trait]
+impl DecisionsCalls for Remote {
+    async fn get_decision(&self, ctx: &RequestContext, id: &str) -> Result<pb::Decision, ApiError> {
+        let req = self
+            .peer
+            .request(ctx, pb::GetDecisionRequest { id: id.to_owned() })?;
+        self.client
+            .clone()
+            .get_decision(req)
+            .await
+            .map_err(|s| self.peer.error(s))?
+            .into_inner()
             .decision
             .ok_or_else(|| ApiError::internal("decisions answered without a decision"))
     }
@@ -42,6 +69,12 @@ impl DecisionsClient {
         forums: samverkan_forums::ForumsClient,
     ) -> Self {
         Self(Arc::new(Handlers { db, roles, forums }))
+    }
+
+    /// In another process, over gRPC.
+    pub fn remote(peer: Peer) -> Self {
+        let client = DecisionsServiceClient::new(peer.channel());
+        Self(Arc::new(Remote { peer, client }))
     }
 
     pub async fn get_decision(

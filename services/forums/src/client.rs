@@ -1,12 +1,16 @@
-//! The forums service as the other services see it (in process when they
-//! share the binary).
+//! The forums service as the other services see it: in process when they
+//! share the binary, over gRPC on behalf of the request's principal when
+//! they are deployed apart.
 
 use std::sync::Arc;
 
+use samverkan_core::remote::Peer;
 use samverkan_core::{ApiError, RequestContext};
 use samverkan_db::Database;
 use samverkan_proto::forums::v1 as pb;
+use samverkan_proto::forums::v1::forums_service_client::ForumsServiceClient;
 use samverkan_roles::RolesClient;
+use tonic::transport::Channel;
 
 use crate::api::Handlers;
 
@@ -75,6 +79,78 @@ impl ForumsCalls for Handlers {
     }
 }
 
+/// The forums service in another process.
+struct Remote {
+    peer: Peer,
+    client: ForumsServiceClient<Channel>,
+}
+
+#[async_trait::async_trait]
+impl ForumsCalls for Remote {
+    async fn get_minutes(
+        &self,
+        ctx: &RequestContext,
+        meeting_id: &str,
+    ) -> Result<pb::Minutes, ApiError> {
+        let req = self.peer.request(
+            ctx,
+            pb::GetMinutesRequest {
+                meeting_id: meeting_id.to_owned(),
+            },
+        )?;
+        self.client
+            .clone()
+            .get_minutes(req)
+            .await
+            .map_err(|s| self.peer.error(s))?
+            .into_inner()
+            .minutes
+            .ok_or_else(|| ApiError::internal("forums answered without minutes"))
+    }
+
+    async fn get_meeting(
+        &self,
+        ctx: &RequestContext,
+        meeting_id: &str,
+    ) -> Result<pb::Meeting, ApiError> {
+        let req = self.peer.request(
+            ctx,
+            pb::GetMeetingRequest {
+                id: meeting_id.to_owned(),
+            },
+        )?;
+        self.client
+            .clone()
+            .get_meeting(req)
+            .await
+            .map_err(|s| self.peer.error(s))?
+            .into_inner()
+            .meeting
+            .ok_or_else(|| ApiError::internal("forums answered without a meeting"))
+    }
+
+    async fn get_matter(
+        &self,
+        ctx: &RequestContext,
+        matter_id: &str,
+    ) -> Result<pb::Matter, ApiError> {
+        let req = self.peer.request(
+            ctx,
+            pb::GetMatterRequest {
+                id: matter_id.to_owned(),
+            },
+        )?;
+        self.client
+            .clone()
+            .get_matter(req)
+            .await
+            .map_err(|s| self.peer.error(s))?
+            .into_inner()
+            .matter
+            .ok_or_else(|| ApiError::internal("forums answered without a matter"))
+    }
+}
+
 /// A cheap handle on the forums service.
 #[derive(Clone)]
 pub struct ForumsClient(Arc<dyn ForumsCalls>);
@@ -89,6 +165,12 @@ impl ForumsClient {
     /// In process, over the same database.
     pub fn local(db: Database, roles: RolesClient) -> Self {
         Self(Arc::new(Handlers::new(db, roles)))
+    }
+
+    /// In another process, over gRPC.
+    pub fn remote(peer: Peer) -> Self {
+        let client = ForumsServiceClient::new(peer.channel());
+        Self(Arc::new(Remote { peer, client }))
     }
 
     pub async fn get_minutes(

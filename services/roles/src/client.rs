@@ -1,13 +1,15 @@
 //! The roles service as the other services see it: written once, called in
-//! process when the services share a binary. (A remote implementation over
-//! a gRPC channel plugs in behind the same trait when services are
-//! deployed apart.)
+//! process when the services share a binary, and over gRPC on behalf of the
+//! request's principal when they are deployed apart.
 
 use std::sync::Arc;
 
+use samverkan_core::remote::Peer;
 use samverkan_core::{ApiError, RequestContext};
 use samverkan_db::Database;
 use samverkan_proto::roles::v1 as pb;
+use samverkan_proto::roles::v1::roles_service_client::RolesServiceClient;
+use tonic::transport::Channel;
 
 use crate::api::Handlers;
 
@@ -88,6 +90,114 @@ impl RolesCalls for Handlers {
     }
 }
 
+/// The roles service in another process.
+struct Remote {
+    peer: Peer,
+    client: RolesServiceClient<Channel>,
+}
+
+impl Remote {
+    fn new(peer: Peer) -> Self {
+        let client = RolesServiceClient::new(peer.channel());
+        Self { peer, client }
+    }
+}
+
+#[async_trait::async_trait]
+impl RolesCalls for Remote {
+    async fn get_forum(&self, ctx: &RequestContext, id: &str) -> Result<pb::Forum, ApiError> {
+        let req = self
+            .peer
+            .request(ctx, pb::GetForumRequest { id: id.to_owned() })?;
+        self.client
+            .clone()
+            .get_forum(req)
+            .await
+            .map_err(|s| self.peer.error(s))?
+            .into_inner()
+            .forum
+            .ok_or_else(|| ApiError::internal("roles answered without a forum"))
+    }
+
+    async fn list_forums(
+        &self,
+        ctx: &RequestContext,
+        collaboration_id: &str,
+    ) -> Result<Vec<pb::Forum>, ApiError> {
+        let req = self.peer.request(
+            ctx,
+            pb::ListForumsRequest {
+                collaboration_id: collaboration_id.to_owned(),
+            },
+        )?;
+        Ok(self
+            .client
+            .clone()
+            .list_forums(req)
+            .await
+            .map_err(|s| self.peer.error(s))?
+            .into_inner()
+            .forums)
+    }
+
+    async fn composition(
+        &self,
+        ctx: &RequestContext,
+        req: pb::GetForumCompositionRequest,
+    ) -> Result<pb::GetForumCompositionResponse, ApiError> {
+        let req = self.peer.request(ctx, req)?;
+        Ok(self
+            .client
+            .clone()
+            .get_forum_composition(req)
+            .await
+            .map_err(|s| self.peer.error(s))?
+            .into_inner())
+    }
+
+    async fn check(
+        &self,
+        ctx: &RequestContext,
+        req: pb::CheckPermissionRequest,
+    ) -> Result<pb::CheckPermissionResponse, ApiError> {
+        let req = self.peer.request(ctx, req)?;
+        Ok(self
+            .client
+            .clone()
+            .check_permission(req)
+            .await
+            .map_err(|s| self.peer.error(s))?
+            .into_inner())
+    }
+
+    async fn who_am_i(&self, ctx: &RequestContext) -> Result<pb::WhoAmIResponse, ApiError> {
+        let req = self.peer.request(ctx, pb::WhoAmIRequest {})?;
+        Ok(self
+            .client
+            .clone()
+            .who_am_i(req)
+            .await
+            .map_err(|s| self.peer.error(s))?
+            .into_inner())
+    }
+
+    async fn members(
+        &self,
+        ctx: &RequestContext,
+        req: pb::ListMembersRequest,
+    ) -> Result<Vec<pb::Membership>, ApiError> {
+        let req = self.peer.request(ctx, req)?;
+        Ok(self
+            .client
+            .clone()
+            .list_members(req)
+            .await
+            .map_err(|s| self.peer.error(s))?
+            .into_inner()
+            .memberships)
+    }
+}
+
 /// A cheap handle on the roles service.
 #[derive(Clone)]
 pub struct RolesClient(Arc<dyn RolesCalls>);
@@ -104,8 +214,20 @@ impl RolesClient {
         Self(Arc::new(Handlers::new(db)))
     }
 
+    /// In another process, over gRPC: calls carry the request's bearer
+    /// token and trace context.
+    pub fn remote(peer: Peer) -> Self {
+        Self(Arc::new(Remote::new(peer)))
+    }
+
     pub fn new(calls: Arc<dyn RolesCalls>) -> Self {
         Self(calls)
+    }
+
+    /// Who the principal is and the collaborations their municipality
+    /// belongs to on the request's date.
+    pub async fn who_am_i(&self, ctx: &RequestContext) -> Result<pb::WhoAmIResponse, ApiError> {
+        self.0.who_am_i(ctx).await
     }
 
     pub async fn get_forum(&self, ctx: &RequestContext, id: &str) -> Result<pb::Forum, ApiError> {

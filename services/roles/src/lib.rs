@@ -18,4 +18,4 @@ pub const SERVICE: &str = "roles";
 
 pub use api::RolesApi;
 pub use client::RolesClient;
-pub use directory::LocalDirectory;
+pub use directory::{LocalDirectory, RemoteDirectory};
