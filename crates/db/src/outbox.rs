@@ -4,18 +4,21 @@
 //! the receiver, which records each message id in its inbox in the same
 //! transaction as the effect.
 //!
-//! Delivery never holds a transaction open while the receiver runs (on
-//! SQLite that would hold the write lock the receiver needs): pending rows
-//! are read, each is handed to the receiver, and then marked delivered. A
-//! crash or a second instance in between only causes a redelivery, which
-//! the receiver's inbox turns into a no-op.
+//! Delivery is per consumer (see [`Consumer`]): each process delivers to
+//! the services it serves, so the services may run in separate processes
+//! over the shared database. Delivery never holds a transaction open while
+//! the receiver runs (on SQLite that would hold the write lock the receiver
+//! needs): pending rows are read, each is handed to the receiver, and then
+//! acknowledged. A crash or a second instance in between only causes a
+//! redelivery, which the receiver's inbox turns into a no-op.
 
 use std::future::Future;
 
 use chrono::{SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
-use sea_orm::{QueryOrder, QuerySelect};
+use sea_orm::sea_query::{ExprTrait, Query};
+use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
 
 use samverkan_core::{ApiError, CollaborationId, RequestContext, TenantId, TenantScope};
 
@@ -133,13 +136,37 @@ pub fn system_context(collaboration: CollaborationId, acting_for: TenantId) -> R
     )
 }
 
-/// Delivers the pending messages of one collaboration, oldest first, to
-/// `receive`. Returns how many were acknowledged. A receiver error leaves
-/// the message pending (with the error recorded) for the next round.
+/// A service that receives outbox messages, and the topics it receives.
+/// Delivery is tracked per consumer: the consumer's inbox row for a
+/// message, written in the same transaction as its effect, is the record
+/// that this consumer has it. So each consumer gets each message once
+/// whichever process sent it, and a process delivers only to the consumers
+/// it serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consumer {
+    /// The name its inbox rows carry (the service's name).
+    pub name: &'static str,
+    pub topics: &'static [&'static str],
+}
+
+impl Consumer {
+    fn receives(&self, topic: &str) -> bool {
+        self.topics.contains(&topic)
+    }
+}
+
+/// Delivers to `consumer` the messages of one collaboration on its topics
+/// that it has not applied yet, oldest first. Returns how many it
+/// acknowledged. A receiver error leaves the message pending for this
+/// consumer (the error recorded) for the next round. `all` is every
+/// consumer of the deployment, served here or not: a message is marked
+/// delivered once each consumer of its topic has applied it.
 pub async fn deliver<F, Fut>(
     db: &Database,
     collaboration: CollaborationId,
     acting_for: TenantId,
+    consumer: &Consumer,
+    all: &[Consumer],
     mut receive: F,
 ) -> Result<usize, ApiError>
 where
@@ -148,9 +175,17 @@ where
 {
     let ctx = system_context(collaboration, acting_for);
     let tx = db.begin(&ctx, "outbox", Access::Read).await?;
+    let applied = Query::select()
+        .column(inbox::Column::MessageId)
+        .from(inbox::Entity)
+        .and_where(inbox::Column::Consumer.eq(consumer.name))
+        .and_where(inbox::Column::CollaborationId.eq(collaboration.0))
+        .to_owned();
     let pending = message::Entity::find()
         .filter(rls::shared(tx.scope(), message::Column::CollaborationId))
         .filter(message::Column::DeliveredTime.is_null())
+        .filter(message::Column::Topic.is_in(consumer.topics.iter().copied()))
+        .filter(message::Column::Id.not_in_subquery(applied))
         .order_by_asc(message::Column::CreateTime)
         .order_by_asc(message::Column::Id)
         .limit(500)
@@ -169,22 +204,45 @@ where
             topic: row.topic.clone(),
             payload,
         };
-        let outcome = receive(msg).await;
+        let outcome = receive(msg.clone()).await;
         let tx = db.begin(&ctx, "outbox", Access::Write).await?;
         let mut update = message::Entity::update_many()
-            .col_expr(message::Column::Attempts, Expr::value(row.attempts + 1))
+            .col_expr(
+                message::Column::Attempts,
+                Expr::col(message::Column::Attempts).add(1),
+            )
             .filter(message::Column::Id.eq(row.id));
         match &outcome {
             Ok(()) => {
-                update = update.col_expr(
-                    message::Column::DeliveredTime,
-                    Expr::value(Some(Utc::now().trunc_subsecs(6))),
-                );
+                // The receiver recorded it with its effect; a receiver that
+                // had nothing to do for it is recorded here, so it is not
+                // offered again.
+                tx.receive_once(consumer.name, &msg).await?;
+                let subscribers: Vec<&str> = all
+                    .iter()
+                    .filter(|c| c.receives(&row.topic))
+                    .map(|c| c.name)
+                    .collect();
+                let have = inbox::Entity::find()
+                    .filter(inbox::Column::MessageId.eq(row.id))
+                    .filter(inbox::Column::Consumer.is_in(subscribers.iter().copied()))
+                    .count(tx.conn())
+                    .await
+                    .map_err(db_err)?;
+                if have as usize >= subscribers.len() {
+                    update = update.col_expr(
+                        message::Column::DeliveredTime,
+                        Expr::value(Some(Utc::now().trunc_subsecs(6))),
+                    );
+                }
                 delivered += 1;
             }
             Err(e) => {
-                tracing::warn!(message = %row.id, topic = %row.topic, error = %e, "outbox delivery failed; will retry");
-                update = update.col_expr(message::Column::LastError, Expr::value(e.to_string()));
+                tracing::warn!(message = %row.id, topic = %row.topic, consumer = consumer.name, error = %e, "outbox delivery failed; will retry");
+                update = update.col_expr(
+                    message::Column::LastError,
+                    Expr::value(format!("{}: {e}", consumer.name)),
+                );
             }
         }
         update.exec(tx.conn()).await.map_err(db_err)?;

@@ -1,45 +1,108 @@
 //! Background work of a serving process: announcing due follow-ups,
 //! putting approved agreement versions into force on their date, and
 //! delivering the outbox to the services that receive its messages.
+//!
+//! Each process does the work of the services it serves, and delivers the
+//! outbox to those of its consumers only; delivery is tracked per consumer
+//! (see `samverkan_db::outbox::Consumer`), so whether the services share a
+//! process or not, each consumer gets each message exactly once.
 
 use std::time::Duration;
 
 use samverkan_core::ApiError;
 use samverkan_db::Database;
-use samverkan_db::outbox::{self, Message};
+use samverkan_db::outbox::{self, Consumer, Message};
 
-/// How often the outbox is delivered.
+use crate::Svc;
+
+/// How often the background work runs by default.
 pub const INTERVAL: Duration = Duration::from_secs(5);
 
-/// One round over every collaboration: announce what is due today, then
-/// deliver pending messages. Returns how many messages were acknowledged.
-pub async fn run_once(db: &Database, today: chrono::NaiveDate) -> Result<usize, ApiError> {
+/// Every consumer of the outbox in a deployment, wherever it runs: a
+/// message is delivered once each consumer of its topic has applied it.
+pub const CONSUMERS: &[Consumer] = &[
+    samverkan_forums::inbox::CONSUMER,
+    samverkan_decisions::jobs::CONSUMER,
+];
+
+/// Whether a process serving `services` has background work at all.
+pub fn has_work(services: &[Svc]) -> bool {
+    services
+        .iter()
+        .any(|s| matches!(s, Svc::Forums | Svc::Decisions | Svc::Agreements))
+}
+
+/// One round of the background work of a process serving `services`, over
+/// every collaboration: announce what is due today, put what may go into
+/// force into force, then deliver pending messages to the consumers served
+/// here. Returns how many messages were acknowledged.
+///
+/// The collaborations and their hosts (and, for agreements, the members on
+/// a date) come from the roles service's registry in the shared database,
+/// also in a process that does not serve roles: this work acts for no
+/// person, so there is no token to call the roles API with (see
+/// docs/adr/0006-services-apart.md).
+pub async fn run_once_for(
+    db: &Database,
+    services: &[Svc],
+    today: chrono::NaiveDate,
+) -> Result<usize, ApiError> {
+    let serves = |s: Svc| services.contains(&s);
     let mut delivered = 0;
     for (collaboration, host) in samverkan_roles::store::all_collaborations(db).await? {
-        samverkan_decisions::jobs::announce_due(db, collaboration, host.clone(), today).await?;
-        samverkan_agreements::jobs::activate_due(db, collaboration, host.clone(), today).await?;
-        let receiver_host = host.clone();
-        delivered += outbox::deliver(db, collaboration, host, |msg: Message| {
-            let host = receiver_host.clone();
-            async move {
-                samverkan_forums::inbox::receive(db, host.clone(), &msg).await?;
-                samverkan_decisions::jobs::receive(db, host, &msg).await
-            }
-        })
-        .await?;
+        if serves(Svc::Decisions) {
+            samverkan_decisions::jobs::announce_due(db, collaboration, host.clone(), today).await?;
+        }
+        if serves(Svc::Agreements) {
+            samverkan_agreements::jobs::activate_due(db, collaboration, host.clone(), today)
+                .await?;
+        }
+        if serves(Svc::Forums) {
+            delivered += outbox::deliver(
+                db,
+                collaboration,
+                host.clone(),
+                &samverkan_forums::inbox::CONSUMER,
+                CONSUMERS,
+                |msg: Message| {
+                    let host = host.clone();
+                    async move { samverkan_forums::inbox::receive(db, host, &msg).await }
+                },
+            )
+            .await?;
+        }
+        if serves(Svc::Decisions) {
+            delivered += outbox::deliver(
+                db,
+                collaboration,
+                host.clone(),
+                &samverkan_decisions::jobs::CONSUMER,
+                CONSUMERS,
+                |msg: Message| {
+                    let host = host.clone();
+                    async move { samverkan_decisions::jobs::receive(db, host, &msg).await }
+                },
+            )
+            .await?;
+        }
     }
     Ok(delivered)
 }
 
-/// Runs [`run_once`] every [`INTERVAL`] until `stop` fires.
-pub async fn run(db: Database, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// One round of a process serving every service.
+pub async fn run_once(db: &Database, today: chrono::NaiveDate) -> Result<usize, ApiError> {
+    run_once_for(db, Svc::ALL, today).await
+}
+
+/// Runs [`run_once_for`] every [`INTERVAL`] until `stop` fires.
+pub async fn run(db: Database, services: Vec<Svc>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if let Err(e) = run_once(&db, samverkan_core::dates::today()).await {
-                    tracing::warn!(error = %e, "outbox round failed; retrying next round");
+                if let Err(e) = run_once_for(&db, &services, samverkan_core::dates::today()).await {
+                    tracing::warn!(error = %e, "background round failed; retrying next round");
                 }
             }
             _ = stop.changed() => break,

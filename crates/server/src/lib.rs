@@ -3,6 +3,10 @@
 //! listing exactly what is served) and gRPC-Web, with graceful shutdown.
 //! Every call is bounded by [`Limits`]: request size, duration and a rate
 //! per principal.
+//!
+//! A service this process serves is called by the others in process; one
+//! it does not serve is called over gRPC at the address [`Remotes`] gives
+//! (DESIGN.md §2), on behalf of the request's principal.
 
 pub mod background;
 pub mod limits;
@@ -14,6 +18,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use samverkan_auth::{AuthLayer, Verifier};
 use samverkan_core::Directory;
+use samverkan_core::remote::Peer;
 use samverkan_db::Database;
 use samverkan_proto::service_names;
 use tokio::net::TcpListener;
@@ -68,6 +73,28 @@ impl Svc {
         }
     }
 
+    /// The services this one calls.
+    pub fn needs(self) -> &'static [Svc] {
+        match self {
+            Svc::Roles => &[],
+            Svc::Forums => &[Svc::Roles],
+            Svc::Decisions => &[Svc::Roles, Svc::Forums],
+            Svc::CostModel => &[Svc::Roles],
+            Svc::Agreements => &[Svc::Roles, Svc::Decisions, Svc::CostModel],
+        }
+    }
+
+    /// The `serve` flag that gives this service's address.
+    pub fn url_flag(self) -> &'static str {
+        match self {
+            Svc::Roles => "--roles-url",
+            Svc::Forums => "--forums-url",
+            Svc::Decisions => "--decisions-url",
+            Svc::CostModel => "--costmodel-url",
+            Svc::Agreements => "--agreements-url",
+        }
+    }
+
     /// Parses `roles,forums,…`; `all` means every service.
     pub fn parse_list(s: &str) -> Result<Vec<Svc>, String> {
         let mut out = Vec::new();
@@ -95,6 +122,146 @@ impl Svc {
     }
 }
 
+/// Where the services a process needs but does not serve are: `http://host:port`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Remotes {
+    pub roles: Option<String>,
+    pub forums: Option<String>,
+    pub decisions: Option<String>,
+    pub costmodel: Option<String>,
+}
+
+impl Remotes {
+    /// The address given for `svc` (nobody calls the agreements service).
+    pub fn url(&self, svc: Svc) -> Option<&str> {
+        match svc {
+            Svc::Roles => self.roles.as_deref(),
+            Svc::Forums => self.forums.as_deref(),
+            Svc::Decisions => self.decisions.as_deref(),
+            Svc::CostModel => self.costmodel.as_deref(),
+            Svc::Agreements => None,
+        }
+        .filter(|u| !u.trim().is_empty())
+    }
+
+    /// The services a process serving `services` calls but does not serve:
+    /// the roles service always (every request's scope comes from it), and
+    /// what each served service calls.
+    pub fn needed(services: &[Svc]) -> Vec<Svc> {
+        let mut out: Vec<Svc> = std::iter::once(Svc::Roles)
+            .chain(services.iter().flat_map(|s| s.needs().iter().copied()))
+            .filter(|s| !services.contains(s))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Fails, naming the flag, if a process serving `services` needs a
+    /// service that it neither serves nor has an address for.
+    pub fn check(&self, services: &[Svc]) -> Result<(), String> {
+        for svc in Self::needed(services) {
+            if self.url(svc).is_none() {
+                let by: Vec<&str> = services
+                    .iter()
+                    .filter(|s| s.needs().contains(&svc))
+                    .map(|s| s.name())
+                    .collect();
+                let why = if by.is_empty() {
+                    "every request's tenant scope comes from it".to_owned()
+                } else {
+                    format!(
+                        "{} call{} it",
+                        by.join(", "),
+                        if by.len() == 1 { "s" } else { "" }
+                    )
+                };
+                return Err(format!(
+                    "the {} service is needed ({why}) but not served here: serve it too \
+                     (--services …,{}) or give its address with {}",
+                    svc.name(),
+                    svc.name(),
+                    svc.url_flag()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How this process reaches a service it does not serve.
+#[derive(Clone, Debug, Default)]
+struct Peers {
+    roles: Option<Peer>,
+    forums: Option<Peer>,
+    decisions: Option<Peer>,
+    costmodel: Option<Peer>,
+}
+
+impl Peers {
+    /// Connections (made lazily, on the first call) to the services of
+    /// `remotes` that `services` need and do not serve.
+    fn connect(remotes: &Remotes, services: &[Svc]) -> anyhow::Result<Self> {
+        let mut peers = Peers::default();
+        for svc in Remotes::needed(services) {
+            let Some(url) = remotes.url(svc) else {
+                continue;
+            };
+            let peer = Peer::connect(svc.name(), url)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", svc.url_flag()))?;
+            match svc {
+                Svc::Roles => peers.roles = Some(peer),
+                Svc::Forums => peers.forums = Some(peer),
+                Svc::Decisions => peers.decisions = Some(peer),
+                Svc::CostModel => peers.costmodel = Some(peer),
+                Svc::Agreements => {}
+            }
+        }
+        Ok(peers)
+    }
+}
+
+/// The clients the served services call one another with: remote for a
+/// service with a peer, else in process over the shared database.
+struct Clients {
+    db: Database,
+    peers: Peers,
+}
+
+impl Clients {
+    fn roles(&self) -> samverkan_roles::RolesClient {
+        match &self.peers.roles {
+            Some(p) => samverkan_roles::RolesClient::remote(p.clone()),
+            None => samverkan_roles::RolesClient::local(self.db.clone()),
+        }
+    }
+
+    fn forums(&self) -> samverkan_forums::ForumsClient {
+        match &self.peers.forums {
+            Some(p) => samverkan_forums::ForumsClient::remote(p.clone()),
+            None => samverkan_forums::ForumsClient::local(self.db.clone(), self.roles()),
+        }
+    }
+
+    fn decisions(&self) -> samverkan_decisions::DecisionsClient {
+        match &self.peers.decisions {
+            Some(p) => samverkan_decisions::DecisionsClient::remote(p.clone()),
+            None => samverkan_decisions::DecisionsClient::local(
+                self.db.clone(),
+                self.roles(),
+                self.forums(),
+            ),
+        }
+    }
+
+    fn costmodel(&self) -> samverkan_costmodel::CostModelClient {
+        match &self.peers.costmodel {
+            Some(p) => samverkan_costmodel::CostModelClient::remote(p.clone()),
+            None => samverkan_costmodel::CostModelClient::local(self.db.clone(), self.roles()),
+        }
+    }
+}
+
 /// Everything the server needs.
 pub struct ServeConfig {
     pub db: Database,
@@ -102,6 +269,10 @@ pub struct ServeConfig {
     pub verifier: Verifier,
     pub directory: Arc<dyn Directory>,
     pub limits: Limits,
+    /// How often the background work runs; `None`: not at all (a test that
+    /// drives [`background::run_once_for`] itself).
+    pub background_interval: Option<Duration>,
+    peers: Peers,
 }
 
 impl ServeConfig {
@@ -118,12 +289,45 @@ impl ServeConfig {
             verifier,
             directory,
             limits: Limits::default(),
+            background_interval: Some(background::INTERVAL),
+            peers: Peers::default(),
         }
+    }
+
+    /// A process of a deployment whose services may run apart: a needed
+    /// service not served here is called at its address in `remotes`, and
+    /// is an error (naming the flag) without one. Requests' scopes come
+    /// from the roles service: its tables when served here, else its API.
+    pub fn deployed(
+        db: Database,
+        services: Vec<Svc>,
+        verifier: Verifier,
+        remotes: &Remotes,
+    ) -> anyhow::Result<Self> {
+        remotes.check(&services).map_err(anyhow::Error::msg)?;
+        let peers = Peers::connect(remotes, &services)?;
+        let directory: Arc<dyn Directory> = match &peers.roles {
+            Some(roles) => Arc::new(samverkan_roles::RemoteDirectory::new(
+                samverkan_roles::RolesClient::remote(roles.clone()),
+            )),
+            None => Arc::new(samverkan_roles::LocalDirectory::new(db.clone())),
+        };
+        Ok(Self {
+            peers,
+            ..Self::new(db, services, verifier, directory)
+        })
     }
 
     /// The same configuration with `limits`.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// The same configuration with the background work every `interval`,
+    /// or never.
+    pub fn with_background_interval(mut self, interval: Option<Duration>) -> Self {
+        self.background_interval = interval;
         self
     }
 }
@@ -178,6 +382,10 @@ pub async fn serve(
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
+    let clients = Clients {
+        db: cfg.db.clone(),
+        peers: cfg.peers.clone(),
+    };
     for svc in &cfg.services {
         router = match svc {
             Svc::Roles => router.add_service(
@@ -185,54 +393,36 @@ pub async fn serve(
                     .into_server()
                     .max_decoding_message_size(max_request),
             ),
-            // The roles client is in process: the services share the binary.
             Svc::Forums => router.add_service(
-                samverkan_forums::ForumsApi::new(
-                    cfg.db.clone(),
-                    samverkan_roles::RolesClient::local(cfg.db.clone()),
-                )
-                .with_max_document_bytes(limits.max_document_bytes)
-                .into_server()
-                .max_decoding_message_size(limits.forums_request_bytes()),
+                samverkan_forums::ForumsApi::new(cfg.db.clone(), clients.roles())
+                    .with_max_document_bytes(limits.max_document_bytes)
+                    .into_server()
+                    .max_decoding_message_size(limits.forums_request_bytes()),
             ),
-            Svc::Decisions => {
-                let roles = samverkan_roles::RolesClient::local(cfg.db.clone());
-                let forums = samverkan_forums::ForumsClient::local(cfg.db.clone(), roles.clone());
-                router.add_service(
-                    samverkan_decisions::DecisionsApi::new(cfg.db.clone(), roles, forums)
-                        .into_server()
-                        .max_decoding_message_size(max_request),
-                )
-            }
-            Svc::CostModel => router.add_service(
-                samverkan_costmodel::CostModelApi::new(
+            Svc::Decisions => router.add_service(
+                samverkan_decisions::DecisionsApi::new(
                     cfg.db.clone(),
-                    samverkan_roles::RolesClient::local(cfg.db.clone()),
+                    clients.roles(),
+                    clients.forums(),
                 )
                 .into_server()
                 .max_decoding_message_size(max_request),
             ),
-            Svc::Agreements => {
-                let roles = samverkan_roles::RolesClient::local(cfg.db.clone());
-                let forums = samverkan_forums::ForumsClient::local(cfg.db.clone(), roles.clone());
-                let decisions = samverkan_decisions::DecisionsClient::local(
-                    cfg.db.clone(),
-                    roles.clone(),
-                    forums,
-                );
-                let costmodel =
-                    samverkan_costmodel::CostModelClient::local(cfg.db.clone(), roles.clone());
-                router.add_service(
-                    samverkan_agreements::AgreementsApi::new(
-                        cfg.db.clone(),
-                        roles,
-                        decisions,
-                        costmodel,
-                    )
+            Svc::CostModel => router.add_service(
+                samverkan_costmodel::CostModelApi::new(cfg.db.clone(), clients.roles())
                     .into_server()
                     .max_decoding_message_size(max_request),
+            ),
+            Svc::Agreements => router.add_service(
+                samverkan_agreements::AgreementsApi::new(
+                    cfg.db.clone(),
+                    clients.roles(),
+                    clients.decisions(),
+                    clients.costmodel(),
                 )
-            }
+                .into_server()
+                .max_decoding_message_size(max_request),
+            ),
         };
     }
 
@@ -251,22 +441,25 @@ pub async fn serve(
             let _ = stop_rx.await;
         },
     ));
+    let remote = |p: &Option<Peer>| p.as_ref().map(|p| p.target().to_owned());
     tracing::info!(
         %addr,
         services = ?cfg.services.iter().map(|s| s.name()).collect::<Vec<_>>(),
+        roles_at = ?remote(&cfg.peers.roles),
+        forums_at = ?remote(&cfg.peers.forums),
+        decisions_at = ?remote(&cfg.peers.decisions),
+        costmodel_at = ?remote(&cfg.peers.costmodel),
         max_request_bytes = limits.max_request_bytes,
         max_call_ms = limits.max_call_duration.map(|d| d.as_millis()),
         rate_per_second = limits.rate_limit.per_second,
         rate_burst = limits.rate_limit.burst,
         "serving"
     );
-    // Outbox delivery runs where its receivers are served.
+    // Background work (and outbox delivery to its consumers) runs where
+    // its services are served.
     let (bg_stop, bg_rx) = tokio::sync::watch::channel(false);
-    let background = cfg
-        .services
-        .iter()
-        .any(|s| matches!(s, Svc::Forums | Svc::Decisions | Svc::Agreements))
-        .then(|| tokio::spawn(background::run(cfg.db.clone(), bg_rx)));
+    let background = background::has_work(&cfg.services)
+        .then(|| tokio::spawn(background::run(cfg.db.clone(), cfg.services.clone(), bg_rx)));
 
     shutdown.await;
     let _ = bg_stop.send(true);
@@ -357,5 +550,53 @@ mod tests {
         );
         assert!(Svc::parse_list("forum").is_err());
         assert!(Svc::parse_list("").is_err());
+    }
+
+    #[test]
+    fn what_a_process_needs_from_elsewhere() {
+        assert_eq!(Remotes::needed(Svc::ALL), []);
+        assert_eq!(Remotes::needed(&[Svc::Roles]), []);
+        assert_eq!(Remotes::needed(&[Svc::CostModel]), [Svc::Roles]);
+        assert_eq!(
+            Remotes::needed(&[Svc::Agreements]),
+            [Svc::Roles, Svc::Decisions, Svc::CostModel]
+        );
+        assert_eq!(
+            Remotes::needed(&[Svc::Decisions, Svc::Forums]),
+            [Svc::Roles]
+        );
+    }
+
+    #[test]
+    fn a_needed_service_without_an_address_names_its_flag() {
+        assert_eq!(Remotes::default().check(Svc::ALL), Ok(()));
+        let err = Remotes::default().check(&[Svc::Decisions]).unwrap_err();
+        assert!(err.contains("--roles-url"), "{err}");
+        let remotes = Remotes {
+            roles: Some("http://roles:50051".into()),
+            ..Remotes::default()
+        };
+        let err = remotes.check(&[Svc::Decisions]).unwrap_err();
+        assert!(
+            err.contains("forums")
+                && err.contains("--forums-url")
+                && err.contains("decisions calls it"),
+            "{err}"
+        );
+        let err = Remotes::default().check(&[Svc::Forums]).unwrap_err();
+        assert!(err.contains("forums calls it"), "{err}");
+        let all = Remotes {
+            roles: Some("http://roles:50051".into()),
+            decisions: Some("http://decisions:50051".into()),
+            costmodel: Some("http://costmodel:50051".into()),
+            ..Remotes::default()
+        };
+        assert_eq!(all.check(&[Svc::Agreements]), Ok(()));
+        // A blank address (an empty environment variable) is no address.
+        let blank = Remotes {
+            roles: Some(" ".into()),
+            ..Remotes::default()
+        };
+        assert!(blank.check(&[Svc::Forums]).is_err());
     }
 }

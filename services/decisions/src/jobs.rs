@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use samverkan_core::{ApiError, CollaborationId, TenantId};
-use samverkan_db::outbox::{Message, system_context};
+use samverkan_db::outbox::{Consumer, Message, system_context};
 use samverkan_db::{Access, Database};
 use samverkan_forums::inbox::{FOLLOW_UP_DUE, MINUTES_ADJUSTED};
 use sea_orm::{EntityTrait, QueryFilter};
@@ -72,6 +72,12 @@ pub async fn announce_due(
     tx.commit().await?;
     Ok(due.len())
 }
+
+/// What the decisions service receives from the outbox.
+pub const CONSUMER: Consumer = Consumer {
+    name: SERVICE,
+    topics: &[MINUTES_ADJUSTED],
+};
 
 /// Applies a message addressed to the decisions service, at most once.
 pub async fn receive(db: &Database, acting_for: TenantId, msg: &Message) -> Result<(), ApiError> {

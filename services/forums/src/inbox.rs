@@ -3,7 +3,7 @@
 
 use samverkan_core::ApiError;
 use samverkan_core::TenantId;
-use samverkan_db::outbox::{Message, system_context};
+use samverkan_db::outbox::{Consumer, Message, system_context};
 use samverkan_db::{Access, Database};
 use serde_json::json;
 use uuid::Uuid;
@@ -19,6 +19,12 @@ pub const FOLLOW_UP_DUE: &str = "decisions.follow_up_due";
 /// Received: a consolidated agreement draft awaits IT-styrgruppen's
 /// decision; it goes on the top forum's backlog.
 pub const AGREEMENT_DECISION_REQUESTED: &str = "agreements.decision_requested";
+
+/// What the forums service receives from the outbox.
+pub const CONSUMER: Consumer = Consumer {
+    name: SERVICE,
+    topics: &[FOLLOW_UP_DUE, AGREEMENT_DECISION_REQUESTED],
+};
 
 /// Applies one message, at most once (the inbox records its id in the same
 /// transaction as the effect). Messages for other receivers are ignored.
