@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use samverkan_db::Database;
-use samverkan_server::{Limits, RateLimit, ServeConfig, Svc};
+use samverkan_server::{Limits, RateLimit, Remotes, ServeConfig, Svc};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::{Channel, Endpoint};
@@ -22,6 +22,39 @@ pub struct TestServer {
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
+/// Loads the demo organisation and cost model (idempotent), with server-side
+/// errors shown in a failing test's output.
+async fn prepare(db: &TestDb) {
+    samverkan_telemetry::init_for_tests();
+    samverkan_roles::demo::load(&db.app)
+        .await
+        .expect("load demo data");
+    samverkan_costmodel::demo::load(&db.app)
+        .await
+        .expect("load cost model demo data");
+}
+
+async fn verifier() -> samverkan_auth::Verifier {
+    samverkan_auth::Verifier::new(dev_auth_config())
+        .await
+        .expect("verifier")
+}
+
+async fn bind() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind")
+}
+
+/// The limits of test servers: the defaults but for the rate limit, which
+/// is off (tests drive one principal far faster than a person would).
+fn test_limits() -> Limits {
+    Limits {
+        rate_limit: RateLimit::OFF,
+        ..Limits::default()
+    }
+}
+
 /// The authentication configuration tests use: HS256 with [`DEV_SECRET`].
 pub fn dev_auth_config() -> samverkan_auth::AuthConfig {
     samverkan_auth::AuthConfig::dev(DEV_SECRET, DEV_ISSUER, DEV_AUDIENCE)
@@ -36,11 +69,7 @@ impl TestServer {
     /// concurrent retries, say). `tests/limits.rs` tests the rate limit
     /// through [`TestServer::start_with`].
     pub async fn start(db: &TestDb, services: &[Svc]) -> Self {
-        let limits = Limits {
-            rate_limit: RateLimit::OFF,
-            ..Limits::default()
-        };
-        Self::launch(db, db.app.clone(), services, limits).await
+        Self::launch(db, db.app.clone(), services, test_limits()).await
     }
 
     /// Starts the given services with `limits`, over a pool of their own
@@ -54,24 +83,16 @@ impl TestServer {
     }
 
     async fn launch(db: &TestDb, pool: Database, services: &[Svc], limits: Limits) -> Self {
-        // Server-side errors show in a failing test's output.
-        samverkan_telemetry::init_for_tests();
-        samverkan_roles::demo::load(&db.app)
-            .await
-            .expect("load demo data");
-        samverkan_costmodel::demo::load(&db.app)
-            .await
-            .expect("load cost model demo data");
-        let verifier = samverkan_auth::Verifier::new(dev_auth_config())
-            .await
-            .expect("verifier");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        prepare(db).await;
+        let listener = bind().await;
         let directory = Arc::new(samverkan_roles::LocalDirectory::new(pool.clone()));
-        let cfg =
-            ServeConfig::new(pool, services.to_vec(), verifier, directory).with_limits(limits);
+        let cfg = ServeConfig::new(pool, services.to_vec(), verifier().await, directory)
+            .with_limits(limits);
+        Self::spawn(listener, cfg)
+    }
+
+    fn spawn(listener: tokio::net::TcpListener, cfg: ServeConfig) -> Self {
+        let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(samverkan_server::serve(listener, cfg, async {
             let _ = stopped.await;
@@ -85,12 +106,7 @@ impl TestServer {
 
     /// A channel to the server.
     pub async fn channel(&self) -> Channel {
-        Endpoint::from_shared(format!("http://{}", self.addr))
-            .expect("endpoint")
-            .connect_timeout(Duration::from_secs(5))
-            .connect()
-            .await
-            .expect("connect to test server")
+        connect(self.addr).await
     }
 
     /// A development token for a demo person (by e-mail).
@@ -135,6 +151,139 @@ impl TestServer {
         }
         if let Some(task) = self.task.take() {
             task.await.expect("server task").expect("server result");
+        }
+    }
+}
+
+async fn connect(addr: SocketAddr) -> Channel {
+    Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .expect("connect to test server")
+}
+
+/// The services as a test deploys them: all in one server, or each in a
+/// server of its own on its own port, calling the others over gRPC
+/// (DESIGN.md §2) — five processes' worth of servers in this one, sharing
+/// the test database as a deployment shares its PostgreSQL.
+///
+/// Each server is configured as `samverkan serve` configures a process,
+/// but for its background timer, which is off: the test runs each server's
+/// background round itself ([`TestDeployment::background_round`]), so that
+/// it can look at the state in between.
+pub struct TestDeployment {
+    db: Database,
+    servers: Vec<(Vec<Svc>, TestServer)>,
+}
+
+impl TestDeployment {
+    /// Every service in one server.
+    pub async fn single(db: &TestDb) -> Self {
+        prepare(db).await;
+        let cfg = Self::process(db, Svc::ALL, &Remotes::default()).await;
+        Self {
+            db: db.app.clone(),
+            servers: vec![(Svc::ALL.to_vec(), TestServer::spawn(bind().await, cfg))],
+        }
+    }
+
+    async fn process(db: &TestDb, services: &[Svc], remotes: &Remotes) -> ServeConfig {
+        ServeConfig::deployed(db.app.clone(), services.to_vec(), verifier().await, remotes)
+            .expect("a process of the deployment")
+            .with_limits(test_limits())
+            .with_background_interval(None)
+    }
+
+    /// Each service in its own server, configured as `samverkan serve
+    /// --services <svc> --roles-url … --forums-url …` would be: a service
+    /// it does not serve is called at its address, and requests' scopes
+    /// come from the roles server.
+    pub async fn split(db: &TestDb) -> Self {
+        prepare(db).await;
+        let mut listeners = Vec::new();
+        for svc in Svc::ALL {
+            listeners.push((*svc, bind().await));
+        }
+        let url = |svc: Svc| {
+            listeners
+                .iter()
+                .find(|(s, _)| *s == svc)
+                .map(|(_, l)| format!("http://{}", l.local_addr().expect("addr")))
+        };
+        let remotes = Remotes {
+            roles: url(Svc::Roles),
+            forums: url(Svc::Forums),
+            decisions: url(Svc::Decisions),
+            costmodel: url(Svc::CostModel),
+        };
+        let mut servers = Vec::new();
+        for (svc, listener) in listeners {
+            let cfg = Self::process(db, &[svc], &remotes).await;
+            servers.push((vec![svc], TestServer::spawn(listener, cfg)));
+        }
+        Self {
+            db: db.app.clone(),
+            servers,
+        }
+    }
+
+    /// Whether each service has a server of its own.
+    pub fn is_split(&self) -> bool {
+        self.servers.len() > 1
+    }
+
+    /// The server that serves `svc`.
+    pub fn server(&self, svc: Svc) -> &TestServer {
+        self.servers
+            .iter()
+            .find(|(services, _)| services.contains(&svc))
+            .map(|(_, s)| s)
+            .unwrap_or_else(|| panic!("{} is not deployed", svc.name()))
+    }
+
+    /// The address of the server that serves `svc`.
+    pub fn addr(&self, svc: Svc) -> SocketAddr {
+        self.server(svc).addr
+    }
+
+    /// A channel to the server that serves `svc`.
+    pub async fn channel(&self, svc: Svc) -> Channel {
+        connect(self.addr(svc)).await
+    }
+
+    /// One round of every server's background work, each as its process
+    /// does it (the work of the services it serves, outbox delivery to its
+    /// consumers only), without waiting for their timers. Returns how many
+    /// messages were acknowledged.
+    pub async fn background_round(&self, today: chrono::NaiveDate) -> usize {
+        let mut delivered = 0;
+        for (services, _) in &self.servers {
+            delivered += samverkan_server::background::run_once_for(&self.db, services, today)
+                .await
+                .unwrap_or_else(|e| panic!("background round of {services:?}: {e}"));
+        }
+        delivered
+    }
+
+    /// One round of the background work of the server that serves `svc`
+    /// only (in one server: of that server, so of every service).
+    pub async fn background_round_of(&self, svc: Svc, today: chrono::NaiveDate) -> usize {
+        let (services, _) = self
+            .servers
+            .iter()
+            .find(|(services, _)| services.contains(&svc))
+            .unwrap_or_else(|| panic!("{} is not deployed", svc.name()));
+        samverkan_server::background::run_once_for(&self.db, services, today)
+            .await
+            .unwrap_or_else(|e| panic!("background round of {services:?}: {e}"))
+    }
+
+    /// Stops every server gracefully.
+    pub async fn stop(self) {
+        for (_, server) in self.servers {
+            server.stop().await;
         }
     }
 }
