@@ -1,7 +1,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -9,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use samverkan_auth::{AuthConfig, KeySource};
 use samverkan_db::PoolOptions;
 use samverkan_db::{Backend, Database, SqliteFile};
-use samverkan_server::{Limits, RateLimit, ServeConfig, Svc};
+use samverkan_server::{Limits, RateLimit, Remotes, ServeConfig, Svc};
 use samverkan_telemetry::{LogFormat, TelemetryConfig};
 
 /// The development secret used when `--dev-auth` is given without
@@ -183,6 +182,38 @@ struct ServeArgs {
     otlp_endpoint: Option<String>,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    remotes: RemoteArgs,
+}
+
+/// Where the services are that this process needs but does not serve (a
+/// deployment with the services apart). A service served here is called in
+/// process; one needed and neither served nor given is a startup error.
+#[derive(Args, Debug, Clone, Default)]
+struct RemoteArgs {
+    /// Address of the roles service when not served here, e.g. http://samverkan-roles:50051.
+    #[arg(long, env = "SAMVERKAN_ROLES_URL")]
+    roles_url: Option<String>,
+    /// Address of the forums service when not served here.
+    #[arg(long, env = "SAMVERKAN_FORUMS_URL")]
+    forums_url: Option<String>,
+    /// Address of the decisions service when not served here.
+    #[arg(long, env = "SAMVERKAN_DECISIONS_URL")]
+    decisions_url: Option<String>,
+    /// Address of the cost model service when not served here.
+    #[arg(long, env = "SAMVERKAN_COSTMODEL_URL")]
+    costmodel_url: Option<String>,
+}
+
+impl RemoteArgs {
+    fn remotes(&self) -> Remotes {
+        Remotes {
+            roles: self.roles_url.clone(),
+            forums: self.forums_url.clone(),
+            decisions: self.decisions_url.clone(),
+            costmodel: self.costmodel_url.clone(),
+        }
+    }
 }
 
 /// What one caller may cost the server (see `samverkan_server::limits`).
@@ -454,6 +485,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     })?;
     let services =
         Svc::parse_list(&args.services).map_err(|e| anyhow::anyhow!("--services: {e}"))?;
+    let remotes = args.remotes.remotes();
+    remotes.check(&services).map_err(anyhow::Error::msg)?;
     let auth = auth_config(&args)?;
     let limits = args.limits.limits();
     let db = open_with(&args.db, &limits.db_pool).await?;
@@ -475,8 +508,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listen on {}", args.listen))?;
-    let directory = Arc::new(samverkan_roles::LocalDirectory::new(db.clone()));
-    let cfg = ServeConfig::new(db, services, verifier, directory).with_limits(limits);
+    let cfg = ServeConfig::deployed(db, services, verifier, &remotes)?.with_limits(limits);
     samverkan_server::serve(listener, cfg, samverkan_server::shutdown_signal()).await?;
     telemetry.shutdown();
     Ok(ExitCode::SUCCESS)
@@ -536,6 +568,35 @@ mod tests {
             Cli::try_parse_from(["samverkan", "serve", "--db-max-connections", "0"]).is_err(),
             "a pool of no connections cannot serve"
         );
+    }
+
+    #[test]
+    fn serve_remote_addresses_from_flags() {
+        let cli = Cli::try_parse_from([
+            "samverkan",
+            "serve",
+            "--services",
+            "agreements",
+            "--roles-url",
+            "http://roles:50051",
+            "--decisions-url",
+            "http://decisions:50051",
+            "--costmodel-url",
+            "http://costmodel:50051",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve");
+        };
+        let r = args.remotes.remotes();
+        assert_eq!(r.roles.as_deref(), Some("http://roles:50051"));
+        assert_eq!(r.forums, None);
+        assert_eq!(r.check(&[Svc::Agreements]), Ok(()));
+        let err = RemoteArgs::default()
+            .remotes()
+            .check(&[Svc::Agreements])
+            .unwrap_err();
+        assert!(err.contains("--roles-url"), "{err}");
     }
 
     #[test]
