@@ -161,17 +161,26 @@ where
     })
     .await
     .unwrap();
-    match outcome {
-        (cases, Ok(())) => println!(
-            "models: {service}: {:?}: {cases} sequences, {} operations",
-            db.backend,
-            operations.load(Ordering::SeqCst)
-        ),
+    let cases = match outcome {
+        (cases, Ok(())) => cases,
         (_, Err(TestError::Fail(why, seq))) => {
             panic!("{service}: {why}\nminimal sequence: {seq:#?}")
         }
         (_, Err(e)) => panic!("{service}: {e}"),
-    }
+    };
+    // Every change went through the audit trail, which still verifies.
+    let tenants = samverkan_roles::store::all_municipality_ids(&db.app)
+        .await
+        .unwrap();
+    let audit = samverkan_db::audit::verify(&db.app, &tenants)
+        .await
+        .unwrap();
+    assert!(audit.broken.is_empty(), "{:?}", audit.broken);
+    println!(
+        "models: {service}: {:?}: {cases} sequences, {} operations",
+        db.backend,
+        operations.load(Ordering::SeqCst)
+    );
 }
 
 // ───────────────────────────── forums: matters ─────────────────────────────

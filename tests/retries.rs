@@ -287,8 +287,15 @@ impl<'a> Hammer<'a> {
     }
 
     /// Every create with a request_id and every update with an etag of the
-    /// service was covered.
-    fn assert_complete(&self) {
+    /// service was covered, and the audit trail the bursts wrote verifies.
+    async fn assert_complete(&self) {
+        let tenants = samverkan_roles::store::all_municipality_ids(&self.db.app)
+            .await
+            .unwrap();
+        let audit = samverkan_db::audit::verify(&self.db.app, &tenants)
+            .await
+            .unwrap();
+        assert!(audit.broken.is_empty(), "{:?}", audit.broken);
         let creates = rpcs_with(self.service, "request_id", "");
         assert_eq!(
             self.created, creates,
@@ -612,7 +619,7 @@ async fn roles_retries_and_races(db: TestDb) {
             "UpdateCollaboration: the winner is stored"
         );
     }
-    h.assert_complete();
+    h.assert_complete().await;
     server.stop().await;
 }
 backend_test!(roles_retries_and_races);
@@ -875,7 +882,7 @@ async fn forums_retries_and_races(db: TestDb) {
             .matter;
         assert_eq!(stored, won.matter, "UpdateMatter: the winner is stored");
     }
-    h.assert_complete();
+    h.assert_complete().await;
     server.stop().await;
 }
 backend_test!(forums_retries_and_races);
@@ -1118,7 +1125,7 @@ async fn decisions_retries_and_races(db: TestDb) {
             "UpdateActivity: the winner is stored"
         );
     }
-    h.assert_complete();
+    h.assert_complete().await;
     server.stop().await;
 }
 backend_test!(decisions_retries_and_races);
@@ -1427,7 +1434,7 @@ async fn costmodel_retries_and_races(db: TestDb) {
             "UpdatePriceList: the winner is stored"
         );
     }
-    h.assert_complete();
+    h.assert_complete().await;
     server.stop().await;
 }
 backend_test!(costmodel_retries_and_races);
@@ -1738,7 +1745,7 @@ async fn agreements_retries_and_races(db: TestDb) {
         },
     )
     .await;
-    h.assert_complete();
+    h.assert_complete().await;
     server.stop().await;
 }
 backend_test!(agreements_retries_and_races);
