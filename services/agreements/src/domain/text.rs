@@ -284,10 +284,17 @@ pub enum LineChange {
     Removed(String),
 }
 
+/// The largest LCS table [`diff_lines`] builds, in cells (8 bytes each):
+/// about 2 000 × 2 000 differing lines. Texts may be 200 000 characters, so
+/// two of 100 000 lines would otherwise ask for 80 GB and abort the server.
+const MAX_LCS_CELLS: usize = 4_000_000;
+
 /// Line diff by longest common subsequence (O(n·m) in the differing middle,
 /// which is fine for agreement-sized texts). Within each changed stretch the
 /// removed lines come before the added ones, so a rewritten line reads as
-/// "- old" directly followed by "+ new". An empty text has no lines.
+/// "- old" directly followed by "+ new". An empty text has no lines. A
+/// differing middle larger than [`MAX_LCS_CELLS`] is shown as all removed,
+/// then all added: still a correct diff, just not a minimal one.
 #[must_use]
 pub fn diff_lines(old: &str, new: &str) -> Vec<LineChange> {
     let a: Vec<&str> = old.lines().collect();
@@ -307,8 +314,14 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<LineChange> {
         .iter()
         .map(|l| LineChange::Same((*l).to_owned()))
         .collect();
+    let cells = (mid_a.len() + 1).saturating_mul(mid_b.len() + 1);
+    let pairs = if cells <= MAX_LCS_CELLS {
+        lcs_pairs(mid_a, mid_b)
+    } else {
+        Vec::new()
+    };
     let (mut i, mut j) = (0, 0);
-    for (pi, pj) in lcs_pairs(mid_a, mid_b) {
+    for (pi, pj) in pairs {
         out.extend(
             mid_a[i..pi]
                 .iter()
@@ -977,6 +990,20 @@ Gäller från och med 2025-01-01.";
             diff_lines("a\nb\nc", "c\na\nb"),
             [added("c"), same("a"), same("b"), removed("c")]
         );
+    }
+
+    /// Two texts of 100 000 differing lines (within the 200 000-character
+    /// limit) once asked for an 80 GB table and aborted the server through
+    /// DiffVersions; past the limit the middle is removed, then added.
+    #[test]
+    fn huge_line_diffs_stay_bounded() {
+        let old = ["a"; 100_000].join("\n");
+        let new = format!("x\n{}\nx", ["b"; 100_000].join("\n"));
+        let d = diff_lines(&old, &new);
+        assert_eq!(d.len(), 200_002);
+        assert_eq!(d[0], removed("a"));
+        assert_eq!(d[100_000], added("x"));
+        assert_eq!(d[200_001], added("x"));
     }
 
     // --- golden section diffs ---------------------------------------------
