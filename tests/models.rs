@@ -176,11 +176,11 @@ where
         .await
         .unwrap();
     assert!(audit.broken.is_empty(), "{:?}", audit.broken);
-    println!(
+    samverkan_testkit::figure(&format!(
         "models: {service}: {:?}: {cases} sequences, {} operations",
         db.backend,
         operations.load(Ordering::SeqCst)
-    );
+    ));
 }
 
 // ───────────────────────────── forums: matters ─────────────────────────────

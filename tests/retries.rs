@@ -308,14 +308,14 @@ impl<'a> Hammer<'a> {
             "{}: updates with an etag not covered",
             self.service
         );
-        println!(
+        samverkan_testkit::figure(&format!(
             "retries: {:?}: {}: {} creates, {} updates, {} calls",
             self.db.backend,
             self.service,
             self.created.len(),
             self.raced.len(),
             self.calls
-        );
+        ));
     }
 }
 

@@ -337,11 +337,11 @@ async fn every_single_tampering_is_named_at_its_entry(db: TestDb) {
             cases += 1;
         }
     }
-    println!(
+    samverkan_testkit::figure(&format!(
         "tamper: {:?}: {cases} tamperings ({} kinds × positions {positions:?} of a chain of {n}) each named at exactly its entry",
         db.backend,
         kinds.len()
-    );
+    ));
     server.stop().await;
 }
 backend_test!(every_single_tampering_is_named_at_its_entry);
