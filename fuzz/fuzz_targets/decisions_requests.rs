@@ -1,0 +1,3 @@
+#![no_main]
+
+samverkan_fuzz::fuzz_service!(decisions);
