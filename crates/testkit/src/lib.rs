@@ -9,6 +9,7 @@
 //! PostgreSQL half prints that it skipped — unless `CI=true`, where a
 //! missing database fails the test.
 
+pub mod bad_input;
 mod db;
 mod server;
 pub mod story;

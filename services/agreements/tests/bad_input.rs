@@ -9,10 +9,6 @@
 //! the cases, as a control that must succeed, while a revision is taken
 //! from proposals to approvals) and spoils one field.
 
-use std::collections::BTreeMap;
-use std::future::Future;
-
-use samverkan_db::Backend;
 use samverkan_proto::agreements::v1 as pb;
 use samverkan_proto::agreements::v1::agreements_service_client::AgreementsServiceClient;
 use samverkan_proto::common::v1::Date;
@@ -21,11 +17,11 @@ use samverkan_proto::decisions::v1::decisions_service_client::DecisionsServiceCl
 use samverkan_proto::forums::v1 as fpb;
 use samverkan_proto::forums::v1::forums_service_client::ForumsServiceClient;
 use samverkan_server::Svc;
+use samverkan_testkit::bad_input::{Snapshots, judge, paced};
 use samverkan_testkit::story::{add_item, as_, forum_ids, hold, meeting, paragraph, publish};
 use samverkan_testkit::{TestDb, TestServer, backend_test};
+use tonic::Status;
 use tonic::transport::Channel;
-use tonic::{Code, Status};
-use tonic_types::StatusExt;
 
 const EVA: &str = "eva.dahlgren@ulricehamn.se"; // IT-strateg: revises agreements
 const ERIK: &str = "erik.ohman@tranemo.se"; // Tranemo utvecklingschef: drafts proposals
@@ -43,149 +39,8 @@ fn date(year: i32, month: i32, day: i32) -> Option<Date> {
     Some(Date { year, month, day })
 }
 
-/// Calls `f` until it is not refused by the per-principal rate limit: a
-/// call refused with `RESOURCE_EXHAUSTED` never reached the service.
-async fn paced<T, Fut: Future<Output = Result<T, Status>>>(
-    f: impl Fn() -> Fut,
-) -> Result<T, Status> {
-    let mut tries = 0;
-    loop {
-        match f().await {
-            Err(s) if s.code() == Code::ResourceExhausted && tries < 10 => {
-                tries += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            }
-            other => return other,
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
 // The harness: a snapshot of every table, and the check of one case.
-
-/// Every table's row count and contents, read as the owner (outside
-/// row-level security), so that any write by a rejected call shows.
-struct Snapshots {
-    sql: String,
-}
-
-impl Snapshots {
-    async fn new(db: &TestDb) -> Self {
-        let parts: Vec<String> = match db.backend {
-            Backend::Sqlite => {
-                let tables = db
-                    .owner
-                    .query_admin(
-                        "SELECT name FROM sqlite_master WHERE type = 'table' \
-                         AND name NOT LIKE 'sqlite_%' ORDER BY name",
-                    )
-                    .await
-                    .unwrap();
-                let mut parts = Vec::new();
-                for t in tables {
-                    let t: String = t.try_get("", "name").unwrap();
-                    let cols = db
-                        .owner
-                        .query_admin(&format!("SELECT name FROM pragma_table_info('{t}')"))
-                        .await
-                        .unwrap();
-                    let row = cols
-                        .iter()
-                        .map(|c| format!("quote(\"{}\")", c.try_get::<String>("", "name").unwrap()))
-                        .collect::<Vec<_>>()
-                        .join(" || ',' || ");
-                    parts.push(format!(
-                        "SELECT '{t}' AS t, count(*) AS n, coalesce(group_concat(r, char(10)), '') AS h \
-                         FROM (SELECT {row} AS r FROM \"{t}\" ORDER BY r)"
-                    ));
-                }
-                parts
-            }
-            Backend::Postgres => {
-                let tables = db
-                    .owner
-                    .query_admin(
-                        "SELECT table_name::text AS name FROM information_schema.tables \
-                         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
-                         ORDER BY 1",
-                    )
-                    .await
-                    .unwrap();
-                tables
-                    .iter()
-                    .map(|t| {
-                        let t: String = t.try_get("", "name").unwrap();
-                        format!(
-                            "SELECT '{t}'::text AS t, count(*)::bigint AS n, \
-                             coalesce(md5(string_agg(x::text, E'\\n' ORDER BY x::text)), '') AS h \
-                             FROM \"{t}\" x"
-                        )
-                    })
-                    .collect()
-            }
-        };
-        assert!(parts.len() > 5, "too few tables found: {parts:?}");
-        Self {
-            sql: parts.join(" UNION ALL "),
-        }
-    }
-
-    async fn take(&self, db: &TestDb) -> BTreeMap<String, (i64, String)> {
-        db.owner
-            .query_admin(&self.sql)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r.try_get("", "t").unwrap(),
-                    (r.try_get("", "n").unwrap(), r.try_get("", "h").unwrap()),
-                )
-            })
-            .collect()
-    }
-}
-
-/// The fields a status's `BadRequest` detail names.
-fn violated_fields(s: &Status) -> Vec<String> {
-    s.get_details_bad_request()
-        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
-        .unwrap_or_default()
-}
-
-/// What is wrong with one case's outcome, if anything.
-fn judge(
-    field: &str,
-    result: Result<(), Status>,
-    before: &BTreeMap<String, (i64, String)>,
-    after: &BTreeMap<String, (i64, String)>,
-) -> Option<String> {
-    let mut wrong = Vec::new();
-    match result {
-        Ok(()) => wrong.push("accepted".to_string()),
-        Err(s) if s.code() != Code::InvalidArgument => {
-            wrong.push(format!("answered {:?}: {}", s.code(), s.message()));
-        }
-        Err(s) => {
-            let fields = violated_fields(&s);
-            if !fields.iter().any(|f| f == field) {
-                wrong.push(format!(
-                    "BadRequest names {fields:?}, not {field:?} ({})",
-                    s.message()
-                ));
-            }
-        }
-    }
-    let changed: Vec<_> = after
-        .iter()
-        .filter(|(t, v)| before.get(*t) != Some(v))
-        .map(|(t, _)| t.as_str())
-        .collect();
-    if !changed.is_empty() {
-        wrong.push(format!("wrote to {changed:?}"));
-    }
-    (!wrong.is_empty()).then(|| wrong.join("; "))
-}
 
 // ---------------------------------------------------------------------------
 // The requests.
