@@ -29,6 +29,40 @@ pub fn required_line(field: &str, value: &str, max_chars: usize) -> Result<Strin
     Ok(v.to_owned())
 }
 
+/// Validates a multi-line text field (a description, a decision's text):
+/// trimmed, non-empty when `required`, at most `max_chars` characters, and
+/// no control characters other than line breaks and tabs (PostgreSQL
+/// refuses NUL in text outright). Returns it trimmed.
+pub fn multiline(
+    field: &str,
+    value: &str,
+    max_chars: usize,
+    required: bool,
+) -> Result<String, ApiError> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(ApiError::invalid(FieldViolation::new(
+            field,
+            "must not be empty",
+        )));
+    }
+    if v.chars().count() > max_chars {
+        return Err(ApiError::invalid(FieldViolation::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        )));
+    }
+    if v.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApiError::invalid(FieldViolation::new(
+            field,
+            "must not contain control characters other than line breaks and tabs",
+        )));
+    }
+    Ok(v.to_owned())
+}
+
 /// Position of a letter in the Swedish alphabet order: a–z, then å, ä, ö
 /// (æ sorts as ä, ø as ö, ü as y, é as e), case-insensitive.
 fn swedish_key(c: char) -> (u32, u32) {

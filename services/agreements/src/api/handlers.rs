@@ -20,27 +20,7 @@ use crate::store::{self, agreement, approval, proposal, revision, version};
 const MAX_TEXT: usize = 200_000;
 
 fn long_text(field: &str, s: &str, required: bool) -> Result<String, ApiError> {
-    let t = s.trim();
-    if required && t.is_empty() {
-        return Err(ApiError::invalid_field(field, "must not be empty"));
-    }
-    if t.chars().count() > MAX_TEXT {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("must be at most {MAX_TEXT} characters"),
-        ));
-    }
-    // Line breaks and tabs are text; other control characters are not (and
-    // PostgreSQL refuses NUL in text outright).
-    if t.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(ApiError::invalid_field(
-            field,
-            "must not contain control characters other than line breaks and tabs",
-        ));
-    }
-    Ok(t.to_owned())
+    samverkan_core::text::multiline(field, s, MAX_TEXT, required)
 }
 
 /// A version's link (a URL or a reference such as a diarienummer):

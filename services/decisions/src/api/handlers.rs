@@ -24,27 +24,7 @@ use crate::store::{
 const MAX_TEXT: usize = 20_000;
 
 fn text(field: &str, s: &str, required: bool) -> Result<String, ApiError> {
-    let t = s.trim();
-    if required && t.is_empty() {
-        return Err(ApiError::invalid_field(field, "must not be empty"));
-    }
-    if t.chars().count() > MAX_TEXT {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("must be at most {MAX_TEXT} characters"),
-        ));
-    }
-    // Line breaks and tabs are text; other control characters are not (and
-    // PostgreSQL refuses NUL in text outright).
-    if t.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(ApiError::invalid_field(
-            field,
-            "must not contain control characters other than line breaks and tabs",
-        ));
-    }
-    Ok(t.to_owned())
+    samverkan_core::text::multiline(field, s, MAX_TEXT, required)
 }
 
 /// A role code (`it-chef`): optional, one line.

@@ -20,23 +20,7 @@ use crate::store::{self, MatterFilter, matter as row};
 pub(crate) const MAX_DESCRIPTION_CHARS: usize = 20_000;
 
 pub(crate) fn description(field: &str, s: &str) -> Result<String, ApiError> {
-    if s.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
-        ));
-    }
-    // Line breaks and tabs are text; other control characters are not (and
-    // PostgreSQL refuses NUL in text outright).
-    if s.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(ApiError::invalid_field(
-            field,
-            "must not contain control characters other than line breaks and tabs",
-        ));
-    }
-    Ok(s.trim().to_owned())
+    samverkan_core::text::multiline(field, s, MAX_DESCRIPTION_CHARS, false)
 }
 
 pub(crate) fn state_of(m: &row::Model) -> Result<State, ApiError> {

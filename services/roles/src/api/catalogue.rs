@@ -110,25 +110,8 @@ impl Handlers {
         req: pb::CreateMandateRequest,
     ) -> Result<pb::CreateMandateResponse, ApiError> {
         let m = req.mandate.clone().unwrap_or_default();
-        let text = m.text.trim().to_owned();
-        if text.is_empty() {
-            return Err(ApiError::invalid_field("mandate.text", "must not be empty"));
-        }
-        if text.chars().count() > MAX_MANDATE_CHARS {
-            return Err(ApiError::invalid_field(
-                "mandate.text",
-                format!("must be at most {MAX_MANDATE_CHARS} characters"),
-            ));
-        }
-        if text
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
-            return Err(ApiError::invalid_field(
-                "mandate.text",
-                "must not contain control characters other than line breaks and tabs",
-            ));
-        }
+        let text =
+            samverkan_core::text::multiline("mandate.text", &m.text, MAX_MANDATE_CHARS, true)?;
         let effective_from = convert::date("mandate.effective_from", m.effective_from.as_ref())?;
         let decision = convert::decision_ref("mandate.decision_ref", &m.decision_ref)?;
         let tx = self.write(ctx).await?;
