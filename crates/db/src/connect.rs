@@ -39,6 +39,7 @@ pub struct Database {
     pub(crate) conn: DatabaseConnection,
     backend: Backend,
     pub(crate) gate: std::sync::Arc<crate::gate::Gate>,
+    statements: crate::observe::StatementLog,
 }
 
 impl std::fmt::Debug for Database {
@@ -101,12 +102,21 @@ impl Database {
                     .create_if_missing(true)
             });
         }
-        let conn = sea_orm::Database::connect(opts).await?;
+        let mut conn = sea_orm::Database::connect(opts).await?;
+        let statements = crate::observe::StatementLog::default();
+        let log = statements.clone();
+        conn.set_metric_callback(move |info| log.record(info.statement, info.failed));
         Ok(Self {
             conn,
             backend,
             gate: crate::gate::Gate::new(pool.max_connections, pool.acquire_timeout),
+            statements,
         })
+    }
+
+    /// The log of the statements this pool runs (off until started).
+    pub fn statements(&self) -> &crate::observe::StatementLog {
+        &self.statements
     }
 
     pub fn backend(&self) -> Backend {

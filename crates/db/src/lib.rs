@@ -12,11 +12,13 @@ mod connect;
 mod gate;
 pub mod idempotency;
 pub mod migration;
+pub mod observe;
 pub mod outbox;
 pub mod rls;
 mod tx;
 
 pub use connect::{Backend, Database, PoolOptions, SqliteFile, redact};
+pub use observe::{Recorded, StatementLog};
 pub use tx::{Access, Tx};
 
 /// Maps a sea-orm error to the API error; the caller never sees it.
