@@ -94,9 +94,15 @@ pub async fn run_once(db: &Database, today: chrono::NaiveDate) -> Result<usize, 
     run_once_for(db, Svc::ALL, today).await
 }
 
-/// Runs [`run_once_for`] every [`INTERVAL`] until `stop` fires.
-pub async fn run(db: Database, services: Vec<Svc>, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(INTERVAL);
+/// Runs [`run_once_for`] every `every` (in production [`INTERVAL`]) until
+/// `stop` fires.
+pub async fn run(
+    db: Database,
+    services: Vec<Svc>,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
