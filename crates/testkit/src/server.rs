@@ -69,7 +69,16 @@ impl TestServer {
     /// concurrent retries, say). `tests/limits.rs` tests the rate limit
     /// through [`TestServer::start_with`].
     pub async fn start(db: &TestDb, services: &[Svc]) -> Self {
-        Self::launch(db, db.app.clone(), services, test_limits()).await
+        Self::launch(db, db.app.clone(), services, test_limits(), true).await
+    }
+
+    /// As [`TestServer::start`], but with the background work (outbox
+    /// delivery, reminders) off, so that every statement `db.app` runs
+    /// while the test looks comes from the call it made: for tests that
+    /// count statements with [`Database::statements`], whose log belongs
+    /// to the pool (shared by its clones, so the server's included).
+    pub async fn start_quiet(db: &TestDb, services: &[Svc]) -> Self {
+        Self::launch(db, db.app.clone(), services, test_limits(), false).await
     }
 
     /// Starts the given services with `limits`, over a pool of their own
@@ -79,15 +88,24 @@ impl TestServer {
         let pool = Database::connect_with(&db.app_url, &limits.db_pool)
             .await
             .expect("open the server's own pool");
-        Self::launch(db, pool, services, limits).await
+        Self::launch(db, pool, services, limits, true).await
     }
 
-    async fn launch(db: &TestDb, pool: Database, services: &[Svc], limits: Limits) -> Self {
+    async fn launch(
+        db: &TestDb,
+        pool: Database,
+        services: &[Svc],
+        limits: Limits,
+        background: bool,
+    ) -> Self {
         prepare(db).await;
         let listener = bind().await;
         let directory = Arc::new(samverkan_roles::LocalDirectory::new(pool.clone()));
-        let cfg = ServeConfig::new(pool, services.to_vec(), verifier().await, directory)
+        let mut cfg = ServeConfig::new(pool, services.to_vec(), verifier().await, directory)
             .with_limits(limits);
+        if !background {
+            cfg = cfg.with_background_interval(None);
+        }
         Self::spawn(listener, cfg)
     }
 
