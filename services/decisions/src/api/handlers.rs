@@ -823,10 +823,9 @@ impl Handlers {
             (None, Some(m)) => store::decisions_of_matter(&tx, m).await?,
             (None, None) => Vec::new(),
         };
-        let mut follow_ups = Vec::new();
-        for d in &decisions {
-            follow_ups.extend(store::follow_ups_of(&tx, d.id).await?);
-        }
+        // One query for all the matter's decisions, not one per decision.
+        let ids: Vec<_> = decisions.iter().map(|d| d.id).collect();
+        let follow_ups = store::follow_ups_of_decisions(&tx, &ids).await?;
         tx.commit().await?;
         let matter_id = matter_id.or_else(|| decisions.iter().find_map(|d| d.matter_id));
         let mut steps = Vec::new();

@@ -203,6 +203,25 @@ pub async fn follow_ups_of(tx: &Tx, decision: Uuid) -> Result<Vec<follow_up::Mod
         .map_err(db_err)
 }
 
+/// The follow-ups of several decisions in one query, ordered as
+/// [`follow_ups_of`] orders one decision's.
+pub async fn follow_ups_of_decisions(
+    tx: &Tx,
+    decisions: &[Uuid],
+) -> Result<Vec<follow_up::Model>, ApiError> {
+    if decisions.is_empty() {
+        return Ok(Vec::new());
+    }
+    follow_up::Entity::find()
+        .filter(rls::shared(tx.scope(), follow_up::Column::CollaborationId))
+        .filter(follow_up::Column::DecisionId.is_in(decisions.iter().copied()))
+        .order_by_asc(follow_up::Column::DueOn)
+        .order_by_asc(follow_up::Column::Id)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
 /// Follow-ups not yet presented and due on or before `until`.
 pub async fn open_follow_ups_until(
     tx: &Tx,
