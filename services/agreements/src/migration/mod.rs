@@ -3,13 +3,17 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_agreements;
+mod m0002_agreements_by_collaboration;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_agreements::Migration)]
+        vec![
+            Box::new(m0001_agreements::Migration),
+            Box::new(m0002_agreements_by_collaboration::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
