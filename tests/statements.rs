@@ -394,10 +394,11 @@ fn report(db: &TestDb, meter: Meter) {
         }
     }
     figure(&format!(
-        "statements per list call ({:?}): {} list RPCs, {} cases, none grows with its rows",
+        "statements per list call ({:?}): {} list RPCs, {} cases, {} failing",
         db.backend,
         required.len(),
-        meter.cases.len()
+        meter.cases.len(),
+        failures.len()
     ));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
