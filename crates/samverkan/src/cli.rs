@@ -35,7 +35,9 @@ enum Command {
     /// Apply every service's migrations and exit. Run as the role that owns the tables.
     Migrate(MigrateArgs),
     /// Load the demo collaboration (Tranemo–Ulricehamn); running it twice changes nothing.
-    Demo(DbArgs),
+    /// With --scale N: N collaborations and N layers of the demo's forum history,
+    /// generated through the API (see crates/demo).
+    Demo(DemoArgs),
     /// Development helpers.
     Dev {
         #[command(subcommand)]
@@ -97,6 +99,16 @@ struct DbArgs {
     /// Database URL: postgres://… or sqlite://…; default ./data/samverkan.db.
     #[arg(long, env = "DATABASE_URL")]
     database_url: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct DemoArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Scaled demo data for benchmarks: N collaborations (the demo first) with
+    /// meetings, matters, minutes, decisions and cost models; 1..=1000.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    scale: Option<u32>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -358,9 +370,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => {
             init_cli_logging();
-            let db = open(&args).await?;
+            let db = open(&args.db).await?;
             if db.backend() == Backend::Sqlite {
                 samverkan_server::migrate_all(&db).await?;
+            }
+            if let Some(scale) = args.scale {
+                let started = std::time::Instant::now();
+                let summary = samverkan_demo::load_scaled(&db, scale).await?;
+                println!(
+                    "scaled demo data in {:.1} s: {summary}",
+                    started.elapsed().as_secs_f64()
+                );
+                return Ok(ExitCode::SUCCESS);
             }
             let loaded = samverkan_roles::demo::load(&db)
                 .await
