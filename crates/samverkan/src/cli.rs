@@ -55,6 +55,11 @@ enum Command {
     },
     /// Ask a running server's gRPC health service; exit 0 when SERVING, 1 otherwise.
     Health(crate::health_cmd::HealthArgs),
+    /// Load generator and performance report (docs/performance.md).
+    Bench {
+        #[command(subcommand)]
+        command: crate::bench_cmd::BenchCommand,
+    },
     #[command(flatten)]
     Client(crate::client::ClientCommand),
 }
@@ -276,7 +281,7 @@ impl LimitArgs {
 }
 
 /// `30s`, `500ms`, `2m`, `1h`; a bare number is seconds.
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, unit) = s.split_at(split);
@@ -350,6 +355,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(*args).await,
         Command::Health(args) => crate::health_cmd::run(args).await,
+        Command::Bench { command } => crate::bench_cmd::run(command).await,
         Command::Client(cmd) => crate::client::run(cli.client, cmd).await,
         Command::Migrate(args) => {
             init_cli_logging();

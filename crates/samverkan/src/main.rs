@@ -2,6 +2,7 @@
 //! database, loads demo data, mints development tokens and verifies the
 //! audit trail.
 
+mod bench_cmd;
 mod cli;
 mod client;
 mod health_cmd;
