@@ -435,12 +435,21 @@ pub async fn serve(
 
     let addr = listener.local_addr().context("listener address")?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(router.serve_with_incoming_shutdown(
-        TcpListenerStream::new(listener),
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
+    // Every answer is written as headers, data and trailers. Without
+    // TCP_NODELAY, Nagle's algorithm holds the later writes until the
+    // client acknowledges the first, and a client delaying its ACK turns
+    // each call into 40 ms (found by `samverkan bench`, docs/performance.md).
+    // tonic sets it only on listeners it binds itself, not on this one.
+    let incoming = tokio_stream::StreamExt::map(TcpListenerStream::new(listener), |conn| {
+        conn.inspect(|stream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::warn!(error = %e, "cannot set TCP_NODELAY on a connection");
+            }
+        })
+    });
+    let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+        let _ = stop_rx.await;
+    }));
     let remote = |p: &Option<Peer>| p.as_ref().map(|p| p.target().to_owned());
     tracing::info!(
         %addr,
