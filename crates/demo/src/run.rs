@@ -637,10 +637,7 @@ impl Collab {
         f: &Forum,
         author: &str,
         rid: String,
-        kind: fpb::MatterKind,
-        title: String,
-        description: String,
-        priority: fpb::Priority,
+        draft: fpb::Matter,
     ) -> anyhow::Result<fpb::Matter> {
         let mut forums = self.forums_client();
         let m = forums
@@ -648,13 +645,7 @@ impl Collab {
                 author,
                 fpb::CreateMatterRequest {
                     request_id: rid,
-                    matter: Some(fpb::Matter {
-                        kind: kind as i32,
-                        title,
-                        description,
-                        priority: priority as i32,
-                        ..Default::default()
-                    }),
+                    matter: Some(draft),
                 },
             )?)
             .await
@@ -720,15 +711,18 @@ impl Collab {
                     f,
                     author,
                     self.rid(&format!("{base}-m{j}")),
-                    kind,
-                    format!("{topic} ({kommun}, {year})"),
-                    format!(
-                        "{kommun} lyfter behovet inför {}s sammanträde {}/{year}.\n\n\
-                         Underlag och konsekvensbeskrivning bifogas.",
-                        f.name,
-                        k + 1
-                    ),
-                    priority,
+                    fpb::Matter {
+                        kind: kind as i32,
+                        title: format!("{topic} ({kommun}, {year})"),
+                        description: format!(
+                            "{kommun} lyfter behovet inför {}s sammanträde {}/{year}.\n\n\
+                             Underlag och konsekvensbeskrivning bifogas.",
+                            f.name,
+                            k + 1
+                        ),
+                        priority: priority as i32,
+                        ..Default::default()
+                    },
                 )
                 .await?;
             matters.push(m);
@@ -1020,10 +1014,13 @@ impl Collab {
                         f,
                         author,
                         self.rid(&format!("{}-backlog-{layer}-{j}", f.code)),
-                        fpb::MatterKind::DevelopmentNeed,
-                        format!("{topic} ({kommun}, 2026)"),
-                        format!("{kommun} lyfter behovet till {}.", f.name),
-                        fpb::Priority::Normal,
+                        fpb::Matter {
+                            kind: fpb::MatterKind::DevelopmentNeed as i32,
+                            title: format!("{topic} ({kommun}, 2026)"),
+                            description: format!("{kommun} lyfter behovet till {}.", f.name),
+                            priority: fpb::Priority::Normal as i32,
+                            ..Default::default()
+                        },
                     )
                     .await
                     .with_context(|| format!("backlog of {}", f.name))?;
