@@ -280,6 +280,30 @@ impl World {
         Ok(Self { actors, places })
     }
 
+    /// The same people and places, narrowed to one collaboration.
+    pub fn only(&self, collaboration: &str) -> Self {
+        Self {
+            actors: self
+                .actors
+                .iter()
+                .map(|(role, all)| {
+                    let mine = all
+                        .iter()
+                        .filter(|a| a.collaboration == collaboration)
+                        .cloned()
+                        .collect();
+                    (*role, mine)
+                })
+                .collect(),
+            places: self
+                .places
+                .iter()
+                .filter(|(c, _)| c.as_str() == collaboration)
+                .map(|(c, p)| (c.clone(), p.clone()))
+                .collect(),
+        }
+    }
+
     /// The `i`th person who makes `op` calls (round robin), and their place.
     pub fn actor(&self, op: Op, i: usize) -> Option<(&Actor, &Place)> {
         let all = self.actors.get(op.role())?;

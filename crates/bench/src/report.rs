@@ -1,5 +1,5 @@
 //! The whole measurement in one run: for each backend and data scale, a
-//! fresh database with `samverkan demo --scale N`, the server started as
+//! database loaded with `samverkan demo --scale N`, the server started as
 //! its own process, the gRPC floor, each read RPC alone, the realistic
 //! mix, resident memory idle and under load, and on PostgreSQL the
 //! database floor; then the tables of docs/performance.md.
@@ -49,8 +49,9 @@ pub struct Plan {
     pub concurrency: usize,
     pub duration: Duration,
     /// A PostgreSQL URL of a role that may create databases; the scratch
-    /// databases `samverkan_bench_<scale>` are created on its server.
+    /// databases `<db_prefix>_<scale>` are created on its server.
     pub admin_url: String,
+    pub db_prefix: String,
     /// The non-owner role the server and pgbench connect as.
     pub service_role: String,
     /// Scratch files: SQLite databases, logs, pgbench scripts.
@@ -74,8 +75,25 @@ pub struct Measured {
     pub db_floor: BTreeMap<Op, (usize, PgbenchResult)>,
 }
 
-fn db_name(scale: u32) -> String {
-    format!("samverkan_bench_{scale}")
+impl Measured {
+    /// Calls that failed, in every measurement of this backend and scale.
+    pub fn failed_calls(&self) -> u64 {
+        self.floor.total_errors()
+            + self.mixed.total_errors()
+            + self.reads.values().map(Outcome::total_errors).sum::<u64>()
+            + self.db_floor.values().map(|(_, r)| r.failed).sum::<u64>()
+    }
+}
+
+fn db_name(prefix: &str, scale: u32) -> anyhow::Result<String> {
+    anyhow::ensure!(
+        !prefix.is_empty()
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+        "the database prefix must be a-z, 0-9 and _"
+    );
+    Ok(format!("{prefix}_{scale}"))
 }
 
 fn with_db(url: &str, user: Option<&str>, db: &str) -> anyhow::Result<String> {
@@ -88,7 +106,7 @@ async fn prepare_postgres(plan: &Plan, scale: u32) -> anyhow::Result<(String, St
     let admin = samverkan_db::Database::connect(&plan.admin_url)
         .await
         .context("connecting with --admin-url")?;
-    let name = db_name(scale);
+    let name = db_name(&plan.db_prefix, scale)?;
     let exists = admin
         .query_admin(&format!(
             "select 1 from pg_database where datname = '{name}'"
@@ -181,12 +199,15 @@ pub async fn measure(plan: &Plan, engine: Engine, scale: u32) -> anyhow::Result<
     let sampler = server.sample_rss();
     eprintln!("   gRPC floor (health)");
     let floor = load::run(&channels, world.clone(), &run(Mix::only(Op::Health))).await;
+    // Each read alone, as the people of the demo collaboration: its forums
+    // hold N layers of history, so this is where growth with N shows.
+    let deepest = Arc::new(world.only(&samverkan_demo::collaboration_id(1).to_string()));
     let mut reads = BTreeMap::new();
     for op in Op::READS.iter().copied() {
         eprintln!("   {}", op.name());
         reads.insert(
             op,
-            load::run(&channels, world.clone(), &run(Mix::only(op))).await,
+            load::run(&channels, deepest.clone(), &run(Mix::only(op))).await,
         );
     }
     eprintln!("   realistic mix");
@@ -196,7 +217,7 @@ pub async fn measure(plan: &Plan, engine: Engine, scale: u32) -> anyhow::Result<
     let mut db_floor = BTreeMap::new();
     if engine == Engine::Postgres {
         eprintln!("   database floor (pgbench)");
-        let captured = floor::capture(&app, &plan.secret, &world, Op::READS).await?;
+        let captured = floor::capture(&app, &plan.secret, &deepest, Op::READS).await?;
         let target = PgTarget::from_url(&app)?;
         let dir = plan.work.join(format!("scripts-{scale}"));
         std::fs::create_dir_all(&dir)?;
@@ -400,8 +421,9 @@ pub fn render(plan: &Plan, all: &[Measured]) -> String {
 }
 
 /// Runs the whole plan, printing each table as it is measured, and writes
-/// the Markdown report to `out`.
-pub async fn run(plan: &Plan, out: &Path) -> anyhow::Result<()> {
+/// the Markdown report to `out`. Answers how many calls failed: in a
+/// healthy run, none.
+pub async fn run(plan: &Plan, out: &Path) -> anyhow::Result<u64> {
     let mut all = Vec::new();
     for engine in &plan.engines {
         for scale in &plan.scales {
@@ -411,7 +433,10 @@ pub async fn run(plan: &Plan, out: &Path) -> anyhow::Result<()> {
         }
     }
     let md = render(plan, &all);
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
     std::fs::write(out, &md).with_context(|| format!("writing {}", out.display()))?;
     println!("{md}");
-    Ok(())
+    Ok(all.iter().map(Measured::failed_calls).sum())
 }

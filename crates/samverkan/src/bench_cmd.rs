@@ -21,9 +21,10 @@ pub enum BenchCommand {
     /// throughput and errors by status code per operation.
     Load(LoadArgs),
     /// Measure everything of docs/performance.md: for each backend and
-    /// scale, a fresh database, the server as its own process, the gRPC
-    /// floor, each read RPC, the realistic mix, memory, and on PostgreSQL
-    /// the pgbench floor of the captured statements.
+    /// scale, a database with `demo --scale N`, the server as its own
+    /// process, the gRPC floor, each read RPC, the realistic mix, memory,
+    /// and on PostgreSQL the pgbench floor of the captured statements.
+    /// Exits 3 if any call failed.
     Report(ReportArgs),
 }
 
@@ -68,14 +69,18 @@ pub struct ReportArgs {
     /// Duration of each measurement.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     duration: Duration,
-    /// PostgreSQL as a role that may create databases; the scratch
-    /// databases samverkan_bench_<scale> are created beside it.
+    /// PostgreSQL as a role that may create databases; the databases
+    /// <db-prefix>_<scale> are created beside it (and kept: a later run
+    /// reuses the loaded data).
     #[arg(
         long,
         env = "SAMVERKAN_BENCH_ADMIN_URL",
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     admin_url: String,
+    /// Name prefix of the PostgreSQL databases.
+    #[arg(long, default_value = "samverkan_bench")]
+    db_prefix: String,
     /// The non-owner role the server and pgbench connect as.
     #[arg(long, default_value = "samverkan_app")]
     service_role: String,
@@ -103,12 +108,17 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
                 concurrency: a.concurrency.max(1),
                 duration: a.duration,
                 admin_url: a.admin_url,
+                db_prefix: a.db_prefix,
                 service_role: a.service_role,
                 work: a.work,
                 secret: format!("bench-{}", uuid::Uuid::now_v7().simple()),
             };
-            report::run(&plan, &a.out).await?;
+            let failed = report::run(&plan, &a.out).await?;
             eprintln!("the tables are in {}", a.out.display());
+            if failed > 0 {
+                eprintln!("{failed} calls failed; the tables give their status codes");
+                return Ok(ExitCode::from(3));
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
