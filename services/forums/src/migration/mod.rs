@@ -3,13 +3,17 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_forums;
+mod m0002_matters_by_forum_and_time;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_forums::Migration)]
+        vec![
+            Box::new(m0001_forums::Migration),
+            Box::new(m0002_matters_by_forum_and_time::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
