@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_forums;
 mod m0002_matters_by_forum_and_time;
+mod m0003_meetings_by_forum_and_start;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_forums::Migration),
             Box::new(m0002_matters_by_forum_and_time::Migration),
+            Box::new(m0003_meetings_by_forum_and_start::Migration),
         ]
     }
 
