@@ -6,7 +6,8 @@ pub mod entities;
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
-use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, Order, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use samverkan_core::ApiError;
@@ -117,6 +118,16 @@ pub async fn list_matters(
     q = if f.newest_first {
         q.order_by_desc(matter::Column::CreateTime)
             .order_by_desc(matter::Column::Id)
+    } else if !f.states.is_empty() && tx.backend() == samverkan_db::Backend::Sqlite {
+        // A list by state (the agenda backlog) is a few rows of a forum's
+        // history. Ordered by the bare columns, SQLite walks the forum's
+        // whole history in `matters_forum_created` order to skip the sort
+        // (ListAgendaBacklog at 100× data: 201 ms p99 against 13 ms at 1×);
+        // the unary `+` is SQLite's documented way to keep a term from
+        // using an index, so it reads `matters_forum_state` and sorts the
+        // backlog. The order is the same.
+        q.order_by(Expr::cust("+\"matters\".\"create_time\""), Order::Asc)
+            .order_by(Expr::cust("+\"matters\".\"id\""), Order::Asc)
     } else {
         q.order_by_asc(matter::Column::CreateTime)
             .order_by_asc(matter::Column::Id)
