@@ -53,13 +53,15 @@
 //!
 //! ([`Summary::planned`] computes these; the tests check that a database
 //! holds exactly them.) Generation time on the development machine (2
-//! cores, release build, `samverkan demo --scale 10`): SQLite 378 s,
-//! PostgreSQL 378 s — about 6 meetings (≈ 130 calls) a second, bound by the
-//! CPU that the server and the database share. Scale 100 is ten times the
-//! work, about an hour on either backend (not measured): prepare 100× data
-//! sets once and keep them. A second run of a loaded scale 10 takes
-//! 0.9 s on SQLite, 1.4 s on PostgreSQL (one `ListMeetings` per layer, the
-//! open work replayed).
+//! cores, release build, both backends loading at once, so each had about
+//! one core): scale 10 took 179 s on PostgreSQL and 414 s on SQLite, scale
+//! 100 took 1 647 s on PostgreSQL and 2 951 s on SQLite (every commit waits
+//! for `fsync`); bound by the CPU that the server and the database share.
+//! (Before the server set `TCP_NODELAY`, each call waited 40 ms for a
+//! delayed ACK and scale 10 took 378 s on either backend alone.) Prepare
+//! 100× data sets once and keep them: a second run of a loaded scale 10
+//! takes about a second (one `ListMeetings` per layer, the open work
+//! replayed), of scale 100 about 10 s.
 //!
 //! Everything is generated over gRPC by an in-process server on
 //! `127.0.0.1:0` with a random development secret, so every business rule
