@@ -38,6 +38,8 @@ fn main() {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        // Undecodable requests answer INVALID_ARGUMENT, not INTERNAL.
+        .codec_path("crate::codec::SamverkanCodec")
         .compile_fds(fds)
         .expect("generate code");
 }

@@ -15,6 +15,7 @@ mod decisions;
 mod forums;
 mod harness;
 mod roles;
+mod undecodable;
 
 use std::collections::{BTreeMap, BTreeSet};
 

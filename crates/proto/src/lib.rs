@@ -5,6 +5,8 @@
 
 pub use prost_types::Timestamp;
 
+pub mod codec;
+
 /// Encoded `FileDescriptorSet` of every Samverkan proto file.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/samverkan_descriptor.bin"));
