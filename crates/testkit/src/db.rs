@@ -53,6 +53,23 @@ fn owner_password(url: &str) -> Option<String> {
     creds.split_once(':').map(|(_, pw)| pw.to_owned())
 }
 
+/// PostgreSQL halves skipped in this test binary so far.
+static SKIPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Says loudly that a PostgreSQL half did not run. Written to the process's
+/// standard error directly, not through `eprintln!`, which the test harness
+/// captures and hides for a test that passes.
+fn skipped_postgres() {
+    use std::io::Write;
+    let n = SKIPPED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED the PostgreSQL half of {test} ({n} skipped in this test binary): \
+         set SAMVERKAN_TEST_DATABASE_URL to run it"
+    );
+}
+
 impl TestDb {
     /// A fresh SQLite file under the system temp directory.
     pub async fn sqlite() -> Self {
@@ -83,7 +100,7 @@ impl TestDb {
                     "CI=true but SAMVERKAN_TEST_DATABASE_URL is not set: the PostgreSQL half must run in CI"
                 );
             }
-            eprintln!("SKIPPED PostgreSQL half: set SAMVERKAN_TEST_DATABASE_URL to run it");
+            skipped_postgres();
             return None;
         };
         let admin = Database::connect(&admin_url)
