@@ -52,6 +52,10 @@ pub enum ApiError {
     },
     /// Optimistic concurrency: the etag sent is stale.
     Aborted(String),
+    /// A concurrent caller won a race the database detected (serialization
+    /// failure, deadlock, SQLite busy). Answered `ABORTED`; the unit-of-work
+    /// runner reruns the whole request a few times before it gives up.
+    Conflict(String),
     /// A create with the same natural key exists already.
     AlreadyExists(String),
     /// Authenticated, but not allowed to do this.
@@ -62,6 +66,8 @@ pub enum ApiError {
     ResourceExhausted(String),
     /// The server cannot serve right now (e.g. database unreachable).
     Unavailable(String),
+    /// The request's deadline passed before the work was done.
+    DeadlineExceeded(String),
     /// A fault of the server. Logged with its chain, answered generically.
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -171,18 +177,25 @@ impl ApiError {
         Self::Internal(Box::new(e))
     }
 
+    /// Whether rerunning the whole unit of work may succeed: a concurrent
+    /// caller won a race that the database detected.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Conflict(_))
+    }
+
     /// The gRPC code this error answers with.
     pub fn code(&self) -> Code {
         match self {
             Self::InvalidArgument(_) => Code::InvalidArgument,
             Self::NotFound { .. } => Code::NotFound,
             Self::FailedPrecondition { .. } => Code::FailedPrecondition,
-            Self::Aborted(_) => Code::Aborted,
+            Self::Aborted(_) | Self::Conflict(_) => Code::Aborted,
             Self::AlreadyExists(_) => Code::AlreadyExists,
             Self::PermissionDenied(_) => Code::PermissionDenied,
             Self::Unauthenticated(_) => Code::Unauthenticated,
             Self::ResourceExhausted(_) => Code::ResourceExhausted,
             Self::Unavailable(_) => Code::Unavailable,
+            Self::DeadlineExceeded(_) => Code::DeadlineExceeded,
             Self::Internal(_) => Code::Internal,
         }
     }
@@ -204,6 +217,8 @@ impl fmt::Display for ApiError {
             Self::NotFound { resource, id } => write!(f, "{resource} {id:?} not found"),
             Self::FailedPrecondition { description, .. } => f.write_str(description),
             Self::Aborted(m)
+            | Self::Conflict(m)
+            | Self::DeadlineExceeded(m)
             | Self::AlreadyExists(m)
             | Self::PermissionDenied(m)
             | Self::Unauthenticated(m)

@@ -9,22 +9,22 @@
 
 pub mod audit;
 mod connect;
+mod errors;
 mod gate;
 pub mod idempotency;
 pub mod migration;
 pub mod observe;
 pub mod outbox;
 pub mod rls;
+mod series;
 mod tx;
+mod unit;
 
 pub use connect::{Backend, Database, PoolOptions, SqliteFile, redact};
+pub use errors::{Cause, cause, db_err};
 pub use observe::{Recorded, StatementLog};
 pub use tx::{Access, Tx};
-
-/// Maps a sea-orm error to the API error; the caller never sees it.
-pub fn db_err(e: sea_orm::DbErr) -> samverkan_core::ApiError {
-    samverkan_core::ApiError::internal_from(e)
-}
+pub use unit::{ATTEMPTS, unit_of_work};
 
 /// Now, at the microsecond precision both backends store, so what is
 /// written reads back equal.

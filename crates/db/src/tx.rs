@@ -23,6 +23,7 @@ pub struct Tx {
     ctx: RequestContext,
     service: &'static str,
     backend: Backend,
+    access: Access,
     /// Dropped after the transaction (fields drop in order).
     _slot: crate::gate::Slot,
 }
@@ -48,7 +49,10 @@ impl Database {
             .conn
             .begin_with_options(opts)
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| match crate::cause(&e) {
+                crate::Cause::Bug => unavailable(e),
+                _ => db_err(e),
+            })?;
         if self.backend() == Backend::Postgres {
             let (tenant, collabs, peers) = settings(&ctx.scope);
             txn.query_one_raw(Statement::from_sql_and_values(
@@ -66,6 +70,7 @@ impl Database {
             ctx: ctx.clone(),
             service,
             backend: self.backend(),
+            access,
             _slot: slot,
         })
     }
@@ -108,6 +113,11 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether this transaction was begun to write.
+    pub fn access(&self) -> Access {
+        self.access
     }
 
     /// Commits the transaction.

@@ -17,7 +17,6 @@
 //! notice without SAMVERKAN_TEST_DATABASE_URL, a failure with CI=true.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -27,10 +26,10 @@ use samverkan_proto::forums::v1 as pb;
 use samverkan_proto::forums::v1::forums_service_client::ForumsServiceClient;
 use samverkan_proto::roles::v1::ListForumsRequest;
 use samverkan_proto::roles::v1::roles_service_client::RolesServiceClient;
+use samverkan_testkit::process::Instance;
 use samverkan_testkit::story::{add_item, as_, hold, meeting, paragraph, publish};
-use samverkan_testkit::{DEV_SECRET, TestDb, figure};
+use samverkan_testkit::{TestDb, figure};
 use tonic::Code;
-use tonic::transport::{Channel, Endpoint};
 
 const SOFIA: &str = "sofia.lindstrom@tranemo.se"; // e-samordnare, secretary of IT-forum utveckling
 const EVA: &str = "eva.dahlgren@ulricehamn.se"; // IT-strateg: chairs utveckling, secretary of IT-styrgruppen
@@ -40,81 +39,9 @@ const CREATES: usize = 200;
 const KILL_AFTER_ACKS: usize = 60;
 const OUTBOX_MESSAGES: usize = 100;
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// One `samverkan serve` process.
-struct Instance {
-    child: Child,
-    url: String,
-}
-
-impl Instance {
-    fn spawn(app_url: &str) -> Self {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_samverkan"))
-            .args([
-                "serve",
-                "--dev-auth",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--rate-limit-per-second",
-                "0",
-            ])
-            .env("DATABASE_URL", app_url)
-            .env("SAMVERKAN_DEV_SECRET", DEV_SECRET)
-            .env("RUST_LOG", "error")
-            .env_remove("SAMVERKAN_SERVICES")
-            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn samverkan serve");
-        Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    /// Waits until `samverkan health` (the container's HEALTHCHECK) says SERVING.
-    async fn ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let ok = Command::new(env!("CARGO_BIN_EXE_samverkan"))
-                .args(["health", "--address", &self.url, "--timeout-secs", "2"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .expect("run samverkan health")
-                .success();
-            if ok {
-                return;
-            }
-            assert!(
-                self.child.try_wait().unwrap().is_none(),
-                "{} exited",
-                self.url
-            );
-            assert!(Instant::now() < deadline, "{} did not come up", self.url);
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    async fn channel(&self) -> Channel {
-        Endpoint::from_shared(self.url.clone())
-            .unwrap()
-            .connect_timeout(Duration::from_secs(2))
-            .connect_lazy()
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// One `samverkan serve` process on `url`.
+fn spawn(url: &str) -> Instance {
+    Instance::spawn(env!("CARGO_BIN_EXE_samverkan"), url)
 }
 
 /// Errors a client retries on the other instance: the instance is gone or
@@ -152,8 +79,8 @@ async fn two_instances_of_every_service_survive_a_kill() {
         .await
         .expect("cost model demo");
 
-    let mut a = Instance::spawn(&db.app_url);
-    let mut b = Instance::spawn(&db.app_url);
+    let mut a = spawn(&db.app_url);
+    let mut b = spawn(&db.app_url);
     a.ready().await;
     b.ready().await;
     let (ca, cb) = (a.channel().await, b.channel().await);
@@ -313,7 +240,7 @@ async fn two_instances_of_every_service_survive_a_kill() {
         .count();
 
     // A replacement instance, as the Deployment would start.
-    let mut b2 = Instance::spawn(&db.app_url);
+    let mut b2 = spawn(&db.app_url);
     b2.ready().await;
     let cb2 = b2.channel().await;
 

@@ -11,6 +11,7 @@
 
 pub mod bad_input;
 mod db;
+pub mod process;
 mod server;
 pub mod story;
 

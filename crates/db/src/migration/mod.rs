@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_audit;
 mod m0002_idempotency;
 mod m0003_outbox;
+mod m0004_number_series;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_audit::Migration),
             Box::new(m0002_idempotency::Migration),
             Box::new(m0003_outbox::Migration),
+            Box::new(m0004_number_series::Migration),
         ]
     }
 

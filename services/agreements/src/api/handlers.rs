@@ -397,7 +397,7 @@ impl Handlers {
                 )
                 .await
                 .map_err(|e| match e {
-                    ApiError::Internal(_) => ApiError::AlreadyExists(format!(
+                    ApiError::AlreadyExists(_) => ApiError::AlreadyExists(format!(
                         "{} already has a revision for {}",
                         a.title, req.year
                     )),
@@ -884,13 +884,8 @@ impl Handlers {
                 .await?
             }
             None => {
-                let number = store::versions_of(&tx, &[r.agreement_id])
-                    .await?
-                    .iter()
-                    .map(|v| v.number)
-                    .max()
-                    .unwrap_or(0)
-                    + 1;
+                let number =
+                    store::next_version_number(&tx, r.agreement_id, r.collaboration_id).await?;
                 let v = version::Model {
                     id: samverkan_core::new_uuid(),
                     collaboration_id: r.collaboration_id,

@@ -125,7 +125,9 @@ macro_rules! rpcs {
             $(
                 async fn $name(&self, request: Request<pb::$req>) -> Result<Response<pb::$resp>, Status> {
                     let ctx = RequestContext::from_request(&request)?;
-                    Ok(Response::new(self.handlers.$name(&ctx, request.into_inner()).await?))
+                    let req = request.into_inner();
+                    let unit = || self.handlers.$name(&ctx, req.clone());
+                    Ok(Response::new(samverkan_db::unit_of_work(unit).await?))
                 }
             )*
         }

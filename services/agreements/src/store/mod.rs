@@ -39,6 +39,31 @@ pub async fn find_version(tx: &Tx, id: Uuid) -> Result<Option<version::Model>, A
         .map_err(db_err)
 }
 
+/// The next version number of an agreement, from its counter
+/// (`samverkan_db::series`): concurrent consolidations on any instance get
+/// distinct numbers; the unique index (agreement, number) proves it.
+pub async fn next_version_number(
+    tx: &Tx,
+    agreement: Uuid,
+    collaboration: Uuid,
+) -> Result<i32, ApiError> {
+    let taken = versions_of(tx, &[agreement])
+        .await?
+        .iter()
+        .map(|v| v.number)
+        .max()
+        .unwrap_or(0);
+    let n = tx
+        .next_number(
+            "agreement_version",
+            &agreement.to_string(),
+            collaboration,
+            i64::from(taken),
+        )
+        .await?;
+    i32::try_from(n).map_err(ApiError::internal_from)
+}
+
 /// Versions of the given agreements, newest first (one query).
 pub async fn versions_of(tx: &Tx, agreements: &[Uuid]) -> Result<Vec<version::Model>, ApiError> {
     version::Entity::find()

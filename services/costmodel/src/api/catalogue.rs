@@ -591,12 +591,12 @@ impl Handlers {
                         format!("{} is not an allocated service (cost pool)", s.code),
                     ));
                 }
-                let existing = store::keys(&tx, collab, Some(&service_code), None).await?;
+                let version = store::next_key_version(&tx, collab, &service_code).await?;
                 let m = allocation_key::Model {
                     id: samverkan_core::new_uuid(),
                     collaboration_id: collab,
                     service_code,
-                    version: existing.iter().map(|k| k.version).max().unwrap_or(0) + 1,
+                    version,
                     effective_date: effective,
                     components: serde_json::to_string(&components)
                         .map_err(ApiError::internal_from)?,

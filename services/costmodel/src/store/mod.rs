@@ -128,12 +128,42 @@ pub async fn price_lists(
     paged(q, page).all(tx.conn()).await.map_err(db_err)
 }
 
-/// The next version number of a year's list. Two concurrent creates may
-/// read the same number; the unique index then refuses the second, which
-/// answers ABORTED (retry) rather than duplicating a version.
+/// The next version number of a year's price list, from the year's
+/// counter (`samverkan_db::series`): concurrent creates on any instance
+/// get distinct versions; the unique index (collaboration, year, version)
+/// proves it.
 pub async fn next_price_list_version(tx: &Tx, collab: Uuid, year: i32) -> Result<i32, ApiError> {
     let all = price_lists(tx, collab, Some(year), false, None).await?;
-    Ok(all.iter().map(|p| p.version).max().unwrap_or(0) + 1)
+    let taken = all.iter().map(|p| p.version).max().unwrap_or(0);
+    next_version(tx, "price_list", &format!("{collab}/{year}"), collab, taken).await
+}
+
+/// The next version number of a cost pool's allocation key, from its
+/// counter, as [`next_price_list_version`].
+pub async fn next_key_version(tx: &Tx, collab: Uuid, service: &str) -> Result<i32, ApiError> {
+    let existing = keys(tx, collab, Some(service), None).await?;
+    let taken = existing.iter().map(|k| k.version).max().unwrap_or(0);
+    next_version(
+        tx,
+        "allocation_key",
+        &format!("{collab}/{service}"),
+        collab,
+        taken,
+    )
+    .await
+}
+
+async fn next_version(
+    tx: &Tx,
+    series: &str,
+    parent: &str,
+    collab: Uuid,
+    taken: i32,
+) -> Result<i32, ApiError> {
+    let n = tx
+        .next_number(series, parent, collab, i64::from(taken))
+        .await?;
+    i32::try_from(n).map_err(ApiError::internal_from)
 }
 
 /// Writes a changed price list if `etag` is still current.

@@ -275,13 +275,7 @@ impl Handlers {
                 i.title.clone()
             };
             let title = required_line("item.title", &title, 200)?;
-            let number = store::agenda(&tx, m.id)
-                .await?
-                .iter()
-                .map(|x| x.number)
-                .max()
-                .unwrap_or(0)
-                + 1;
+            let number = store::next_agenda_number(&tx, &m).await?;
             let item = store::insert_agenda_item(
                 &tx,
                 agenda_item::Model {

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_forums;
 mod m0002_matters_by_forum_and_time;
 mod m0003_meetings_by_forum_and_start;
+mod m0004_agenda_numbers_unique;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_forums::Migration),
             Box::new(m0002_matters_by_forum_and_time::Migration),
             Box::new(m0003_meetings_by_forum_and_start::Migration),
+            Box::new(m0004_agenda_numbers_unique::Migration),
         ]
     }
 

@@ -248,6 +248,22 @@ pub async fn agenda(tx: &Tx, meeting: Uuid) -> Result<Vec<agenda_item::Model>, A
         .map_err(db_err)
 }
 
+/// Takes the next agenda item number of a meeting from its counter
+/// (`samverkan_db::series`): concurrent callers on any instance get
+/// distinct numbers, and the unique index (meeting_id, number) proves it.
+pub async fn next_agenda_number(tx: &Tx, m: &meeting::Model) -> Result<i32, ApiError> {
+    let taken = agenda(tx, m.id).await?.iter().map(|x| x.number).max();
+    let n = tx
+        .next_number(
+            "agenda",
+            &m.id.to_string(),
+            m.collaboration_id,
+            i64::from(taken.unwrap_or(0)),
+        )
+        .await?;
+    i32::try_from(n).map_err(ApiError::internal_from)
+}
+
 pub async fn find_agenda_item(tx: &Tx, id: Uuid) -> Result<Option<agenda_item::Model>, ApiError> {
     agenda_item::Entity::find_by_id(id)
         .filter(rls::shared(

@@ -199,12 +199,23 @@ pub async fn insert_mandate(
         .await
         .map_err(db_err)?
         .flatten();
+    // The subject's counter (`samverkan_db::series`) allocates the version:
+    // concurrent writers on any instance get distinct versions.
+    let version = tx
+        .next_number(
+            "mandate",
+            &subject.to_string(),
+            collab,
+            i64::from(last.unwrap_or(0)),
+        )
+        .await?;
+    let version = i32::try_from(version).map_err(ApiError::internal_from)?;
     let m = mandate::Model {
         id: samverkan_core::new_uuid(),
         collaboration_id: collab,
         subject_kind: subject_kind.to_owned(),
         subject_id: subject,
-        version: last.unwrap_or(0) + 1,
+        version,
         text: text.to_owned(),
         effective_from,
         decision_ref: decision_ref.to_owned(),
@@ -214,18 +225,7 @@ pub async fn insert_mandate(
     mandate::ActiveModel::from(m.clone())
         .insert(tx.conn())
         .await
-        .map_err(|e| {
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) {
-                ApiError::Aborted(
-                    "another version of this mandate was added at the same time; try again".into(),
-                )
-            } else {
-                db_err(e)
-            }
-        })?;
+        .map_err(db_err)?;
     tx.audit(
         format!("{subject_kind}s/{subject}/mandates/{}", m.version),
         &json!({"create": {"version": m.version, "text": text, "effective_from": effective_from, "decision_ref": decision_ref}}),
