@@ -94,6 +94,30 @@ impl Database {
             // Validate the URL here so the closure below cannot fail.
             SqliteConnectOptions::from_str(url)
                 .map_err(|e| DbErr::Custom(format!("sqlite url: {e}")))?;
+            // A connection whose transaction bookkeeping went astray goes,
+            // never back to the pool. When SQLite fails a COMMIT or
+            // ROLLBACK (a full disk), sqlx still counts the transaction as
+            // open; the next request on that connection would begin a
+            // SAVEPOINT inside it, whose RELEASE answers OK although
+            // nothing is committed, while the stale transaction holds the
+            // write lock ("database is locked" for everyone else). Closing
+            // the connection rolls back whatever SQLite still has open.
+            opts.map_sqlx_sqlite_pool_opts(|o| {
+                o.after_release(|conn, _| {
+                    Box::pin(async move {
+                        use sea_orm::sqlx::Connection;
+                        // Let the queued rollback of a dropped transaction run first.
+                        conn.ping().await?;
+                        let stuck = conn.is_in_transaction();
+                        if stuck {
+                            tracing::warn!(
+                                "closing an SQLite connection left inside a transaction"
+                            );
+                        }
+                        Ok(!stuck)
+                    })
+                })
+            });
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .foreign_keys(true)
@@ -130,6 +154,12 @@ impl Database {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The PostgreSQL pool itself, for what sea-orm does not offer
+    /// (`LISTEN`); `None` on SQLite.
+    pub fn postgres_pool(&self) -> Option<&sea_orm::sqlx::PgPool> {
+        (self.backend == Backend::Postgres).then(|| self.conn.get_postgres_connection_pool())
     }
 
     /// Applies the migrations of one migrator (each service has its own
