@@ -1040,7 +1040,13 @@ async fn forums_and_decisions(server: &TestServer, ch: &Channel, meter: &mut Met
         let (mut f, id) = (f.clone(), m.id.clone());
         async move {
             let mut stream = f
-                .watch_meeting(as_(ERIK, fpb::WatchMeetingRequest { meeting_id: id }))
+                .watch_meeting(as_(
+                    ERIK,
+                    fpb::WatchMeetingRequest {
+                        meeting_id: id,
+                        ..Default::default()
+                    },
+                ))
                 .await
                 .unwrap()
                 .into_inner();

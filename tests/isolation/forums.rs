@@ -509,6 +509,7 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
             .reveals(&note_text)
             .request(pb::WatchMeetingRequest {
                 meeting_id: mu.id.clone(),
+                ..Default::default()
             }),
         Row::new(SVC, "ExportMeeting", ERIK)
             .any_person(any)

@@ -386,6 +386,10 @@ pub async fn serve(
         db: cfg.db.clone(),
         peers: cfg.peers.clone(),
     };
+    // Tasks that relay database notifications to this process (PostgreSQL
+    // LISTEN), stopped with the server.
+    let (listen_stop, listen_rx) = tokio::sync::watch::channel(false);
+    let mut listeners = Vec::new();
     for svc in &cfg.services {
         router = match svc {
             Svc::Roles => router.add_service(
@@ -393,12 +397,18 @@ pub async fn serve(
                     .into_server()
                     .max_decoding_message_size(max_request),
             ),
-            Svc::Forums => router.add_service(
-                samverkan_forums::ForumsApi::new(cfg.db.clone(), clients.roles())
-                    .with_max_document_bytes(limits.max_document_bytes)
-                    .into_server()
-                    .max_decoding_message_size(limits.forums_request_bytes()),
-            ),
+            Svc::Forums => {
+                let api = samverkan_forums::ForumsApi::new(cfg.db.clone(), clients.roles())
+                    .with_max_document_bytes(limits.max_document_bytes);
+                // Watchers hear changes made through every instance.
+                listeners.push(tokio::spawn(
+                    api.events().listen(cfg.db.clone(), listen_rx.clone()),
+                ));
+                router.add_service(
+                    api.into_server()
+                        .max_decoding_message_size(limits.forums_request_bytes()),
+                )
+            }
             Svc::Decisions => router.add_service(
                 samverkan_decisions::DecisionsApi::new(
                     cfg.db.clone(),
@@ -483,6 +493,10 @@ pub async fn serve(
 
     shutdown.await;
     let _ = bg_stop.send(true);
+    let _ = listen_stop.send(true);
+    for task in listeners {
+        let _ = task.await;
+    }
     if let Some(task) = background {
         let _ = task.await;
     }

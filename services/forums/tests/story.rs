@@ -302,6 +302,7 @@ async fn the_story_from_need_to_locked_minutes(db: TestDb) {
             MARIA,
             pb::WatchMeetingRequest {
                 meeting_id: m2.id.clone(),
+                ..Default::default()
             },
         ))
         .await

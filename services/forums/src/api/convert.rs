@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::domain::matter::{Kind, State};
 use crate::domain::meeting;
-use crate::store::{agenda_item, document, matter, meeting as meeting_row, note, paragraph};
+use crate::store::{
+    agenda_item, document, matter, meeting as meeting_row, meeting_change, note, paragraph,
+};
 
 pub use samverkan_core::fields::{opt_uuid, uuid};
 
@@ -242,6 +244,32 @@ pub fn note_pb(n: note::Model) -> pb::Note {
         municipality_id: n.owner_tenant,
         create_time: Some(timestamp(n.create_time)),
     }
+}
+
+/// A recorded meeting change as `WatchMeeting` reports it.
+pub fn meeting_change_pb(c: meeting_change::Model) -> Result<pb::MeetingChange, ApiError> {
+    use meeting::ChangeKind as K;
+    use pb::MeetingChangeKind as P;
+    let kind = match meeting::ChangeKind::parse(&c.kind) {
+        Some(K::AgendaItemAdded) => P::AgendaItemAdded,
+        Some(K::AgendaPublished) => P::AgendaPublished,
+        Some(K::AttendanceRecorded) => P::AttendanceRecorded,
+        Some(K::ParagraphAdded) => P::ParagraphAdded,
+        Some(K::AdjustersDesignated) => P::AdjustersDesignated,
+        Some(K::MinutesAdjusted) => P::MinutesAdjusted,
+        Some(K::CorrectionAdded) => P::CorrectionAdded,
+        None => {
+            return Err(ApiError::internal(format!(
+                "stored meeting change kind {:?}",
+                c.kind
+            )));
+        }
+    };
+    Ok(pb::MeetingChange {
+        kind: kind as i32,
+        change_time: Some(timestamp(c.change_time)),
+        actor: c.actor,
+    })
 }
 
 pub fn classification_from_pb(c: i32) -> Result<&'static str, ApiError> {

@@ -19,10 +19,14 @@ use super::matters::{description, transition};
 use super::{Handlers, On, WatchStream};
 use crate::domain::export;
 use crate::domain::matter::{self, Transition};
-use crate::domain::meeting::State;
+use crate::domain::meeting::{ChangeKind, Cursor, State};
 use crate::store::{
     self, MeetingFilter, agenda_item, document, matter as matter_row, meeting, note,
 };
+
+/// How many missed changes a resumed `WatchMeeting` sends; a client
+/// further behind is told to reload.
+const MAX_MISSED: u64 = 500;
 
 pub(crate) async fn visible_meeting(
     tx: &Tx,
@@ -232,6 +236,7 @@ impl Handlers {
                 "the meeting is held and its minutes drafted; the agenda can no longer change",
             ));
         }
+        let mut changed = None;
         if let Claim::New = tx
             .claim_request(&req.request_id, &req.encode_to_vec())
             .await?
@@ -294,10 +299,13 @@ impl Handlers {
             .await?;
             tx.finish_request(&req.request_id, &format!("agenda-items/{}", item.id))
                 .await?;
+            changed = Some(store::record_change(&tx, &m, ChangeKind::AgendaItemAdded).await?);
         }
         let agenda = store::agenda(&tx, m.id).await?;
         tx.commit().await?;
-        self.events.publish(m.id, None);
+        if let Some(seq) = changed {
+            self.events.publish(m.id, seq);
+        }
         Ok(pb::AddAgendaItemResponse {
             meeting: Some(meeting_pb(m, agenda)),
         })
@@ -345,8 +353,9 @@ impl Handlers {
             json!({"publish_agenda": {"items": agenda.len()}}),
         )
         .await?;
+        let seq = store::record_change(&tx, &saved, ChangeKind::AgendaPublished).await?;
         tx.commit().await?;
-        self.events.publish(saved.id, None);
+        self.events.publish(saved.id, seq);
         Ok(pb::PublishAgendaResponse {
             meeting: Some(meeting_pb(saved, agenda)),
         })
@@ -402,13 +411,13 @@ impl Handlers {
                 .await?;
                 tx.finish_request(&req.request_id, &format!("notes/{}", created.id))
                     .await?;
+                // Watchers look; only the note's own municipality finds it.
+                store::announce(&tx, m.id, 0).await?;
                 created
             }
         };
         tx.commit().await?;
-        // Only the note's own municipality hears of it.
-        self.events
-            .publish(m.id, Some(ctx.principal.tenant.to_string()));
+        self.events.publish(m.id, 0);
         Ok(pb::CreateNoteResponse {
             note: Some(note_pb(stored)),
         })
@@ -598,62 +607,131 @@ impl Handlers {
 
     /// The meeting as one watcher sees it: its agenda, the watcher's own
     /// municipality's notes, and the minutes once opened.
+    /// The meeting as `ctx` sees it, with the changes after `after` (none
+    /// for a fresh stream) and the cursor the state includes. The shared
+    /// cursor is read first: the state read after it includes at least
+    /// those changes.
     async fn snapshot(
         &self,
         ctx: &RequestContext,
         id: Uuid,
-    ) -> Result<pb::WatchMeetingResponse, ApiError> {
+        after: Option<Cursor>,
+    ) -> Result<(pb::WatchMeetingResponse, Cursor), ApiError> {
         let tx = self.read(ctx).await?;
         let m = store::find_meeting(&tx, id)
             .await?
             .ok_or_else(|| ApiError::not_found("meeting", id.to_string()))?;
-        let agenda = store::agenda(&tx, m.id).await?;
+        let shared = store::last_change(&tx, m.id).await?;
         let notes = ordered_notes(&tx, m.id).await?;
+        let now = Cursor {
+            shared,
+            notes: i64::try_from(notes.len()).map_err(ApiError::internal_from)?,
+        };
+        let mut changes = Vec::new();
+        if let Some(a) = after {
+            if a.ahead_of(&now) {
+                return Err(ApiError::precondition(
+                    "CURSOR_AHEAD",
+                    format!("meetings/{id}"),
+                    "resume_after is ahead of the meeting's changes (from another database?); reload the meeting and watch afresh",
+                ));
+            }
+            let missed = store::changes_after(&tx, m.id, a.shared, MAX_MISSED + 1).await?;
+            let new_notes = usize::try_from(now.notes - a.notes).unwrap_or(0);
+            if missed.len() + new_notes > usize::try_from(MAX_MISSED).unwrap_or(usize::MAX) {
+                return Err(ApiError::precondition(
+                    "CURSOR_TOO_OLD",
+                    format!("meetings/{id}"),
+                    format!(
+                        "more than {MAX_MISSED} changes were missed since resume_after; reload the meeting and watch afresh"
+                    ),
+                ));
+            }
+            for c in missed.into_iter().filter(|c| c.seq <= shared) {
+                let at = c.change_time;
+                changes.push((at, convert::meeting_change_pb(c)?));
+            }
+            let mut by_time: Vec<&note::Model> = notes.iter().collect();
+            by_time.sort_by_key(|n| (n.create_time, n.id));
+            for n in by_time.into_iter().skip(notes.len() - new_notes) {
+                changes.push((
+                    n.create_time,
+                    pb::MeetingChange {
+                        kind: pb::MeetingChangeKind::NoteAdded as i32,
+                        change_time: Some(samverkan_core::dates::timestamp(n.create_time)),
+                        actor: n.author.clone(),
+                    },
+                ));
+            }
+            changes.sort_by_key(|(at, _)| *at);
+        }
+        let agenda = store::agenda(&tx, m.id).await?;
         let minutes = if meeting_state(&m)? >= State::Held {
             Some(convert::minutes_pb(&m, store::paragraphs(&tx, m.id).await?))
         } else {
             None
         };
         tx.commit().await?;
-        Ok(pb::WatchMeetingResponse {
-            meeting: Some(meeting_pb(m, agenda)),
-            notes: notes.into_iter().map(note_pb).collect(),
-            minutes,
-        })
+        Ok((
+            pb::WatchMeetingResponse {
+                meeting: Some(meeting_pb(m, agenda)),
+                notes: notes.into_iter().map(note_pb).collect(),
+                minutes,
+                cursor: now.to_string(),
+                changes: changes.into_iter().map(|(_, c)| c).collect(),
+            },
+            now,
+        ))
     }
 
+    /// The meeting now, then again after every change committed through
+    /// any instance; from `resume_after`, first the changes missed. A
+    /// watcher is woken by [`crate::events::Events`] and sends only what
+    /// is after its cursor, so each change reaches it once, in order.
     pub async fn watch_meeting(
         &self,
         ctx: RequestContext,
         req: pb::WatchMeetingRequest,
     ) -> Result<WatchStream, ApiError> {
         let id = convert::uuid("meeting_id", &req.meeting_id)?;
+        let after = match req.resume_after.trim() {
+            "" => None,
+            c => Some(Cursor::parse(c).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "resume_after",
+                    "must be a cursor this stream gave, or empty",
+                )
+            })?),
+        };
         // Subscribe before the first snapshot so no change falls between.
         let rx = self.events.subscribe();
-        let first = self.snapshot(&ctx, id).await?;
-        let tenant = ctx.principal.tenant.to_string();
+        let (first, cursor) = self.snapshot(&ctx, id, after).await?;
         let handlers = self.clone();
-        let rest = futures::stream::unfold((handlers, ctx, rx), move |(h, ctx, mut rx)| {
-            let tenant = tenant.clone();
-            async move {
+        let rest = futures::stream::unfold(
+            (handlers, ctx, rx, cursor, false),
+            move |(h, ctx, mut rx, cursor, ended)| async move {
+                if ended {
+                    return None;
+                }
                 loop {
                     match rx.recv().await {
-                        Ok(ev)
-                            if ev.meeting_id == id
-                                && ev.private_to.as_deref().is_none_or(|t| t == tenant) =>
-                        {
-                            break;
-                        }
+                        Ok(ev) if ev.concerns(id, cursor.shared) => {}
                         Ok(_) => continue,
-                        // Missed some: the next snapshot covers them.
-                        Err(RecvError::Lagged(_)) => break,
+                        // Missed some wake-ups: look.
+                        Err(RecvError::Lagged(_)) => {}
                         Err(RecvError::Closed) => return None,
                     }
+                    match h.snapshot(&ctx, id, Some(cursor)).await {
+                        Ok((item, now)) if cursor.behind(&now) => {
+                            return Some((Ok(item), (h, ctx, rx, now, false)));
+                        }
+                        // Woken for nothing new to this caller.
+                        Ok(_) => continue,
+                        Err(e) => return Some((Err(Status::from(e)), (h, ctx, rx, cursor, true))),
+                    }
                 }
-                let item = h.snapshot(&ctx, id).await.map_err(Status::from);
-                Some((item, (h, ctx, rx)))
-            }
-        });
+            },
+        );
         let stream =
             futures::stream::StreamExt::chain(futures::stream::once(async { Ok(first) }), rest);
         Ok(Box::pin(stream))

@@ -15,7 +15,7 @@ use super::matters::{description, transition};
 use super::meetings::{meeting_state, not_locked, visible_meeting};
 use super::{Handlers, On};
 use crate::domain::matter::Transition;
-use crate::domain::meeting::{self as rules, Eligible, State, reference};
+use crate::domain::meeting::{self as rules, ChangeKind, Eligible, State, reference};
 use crate::store::{self, matter as matter_row, meeting, paragraph};
 
 fn minutes_open(m: &meeting::Model) -> Result<(), ApiError> {
@@ -102,8 +102,9 @@ impl Handlers {
         )
         .await?;
         let paragraphs = store::paragraphs(&tx, saved.id).await?;
+        let seq = store::record_change(&tx, &saved, ChangeKind::AttendanceRecorded).await?;
         tx.commit().await?;
-        self.events.publish(saved.id, None);
+        self.events.publish(saved.id, seq);
         Ok(pb::RecordAttendanceResponse {
             minutes: Some(minutes_pb(&saved, paragraphs)),
         })
@@ -137,6 +138,7 @@ impl Handlers {
         )
         .await?;
         minutes_open(&m)?;
+        let mut changed = None;
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
             .await?
@@ -211,11 +213,14 @@ impl Handlers {
                     };
                     store::save_meeting(&tx, drafting, "", json!({"minutes_drafted": {}})).await?;
                 }
+                changed = Some(store::record_change(&tx, &m, ChangeKind::ParagraphAdded).await?);
                 created
             }
         };
         tx.commit().await?;
-        self.events.publish(m.id, None);
+        if let Some(seq) = changed {
+            self.events.publish(m.id, seq);
+        }
         Ok(pb::AddParagraphResponse {
             paragraph: Some(paragraph_pb(stored)),
         })
@@ -304,8 +309,9 @@ impl Handlers {
         )
         .await?;
         let paragraphs = store::paragraphs(&tx, saved.id).await?;
+        let seq = store::record_change(&tx, &saved, ChangeKind::AdjustersDesignated).await?;
         tx.commit().await?;
-        self.events.publish(saved.id, None);
+        self.events.publish(saved.id, seq);
         Ok(pb::DesignateAdjustersResponse {
             minutes: Some(minutes_pb(&saved, paragraphs)),
         })
@@ -394,8 +400,9 @@ impl Handlers {
             )
             .await?;
         }
+        let seq = store::record_change(&tx, &saved, ChangeKind::MinutesAdjusted).await?;
         tx.commit().await?;
-        self.events.publish(saved.id, None);
+        self.events.publish(saved.id, seq);
         Ok(pb::AdjustMinutesResponse {
             minutes: Some(minutes_pb(&saved, paragraphs)),
         })
@@ -432,6 +439,7 @@ impl Handlers {
                 "corrections are for adjusted minutes; until then the secretary amends the draft",
             ));
         }
+        let mut changed = None;
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
             .await?
@@ -473,11 +481,14 @@ impl Handlers {
                 .await?;
                 tx.finish_request(&req.request_id, &format!("paragraphs/{}", created.id))
                     .await?;
+                changed = Some(store::record_change(&tx, &m, ChangeKind::CorrectionAdded).await?);
                 created
             }
         };
         tx.commit().await?;
-        self.events.publish(m.id, None);
+        if let Some(seq) = changed {
+            self.events.publish(m.id, seq);
+        }
         Ok(pb::AddCorrectionResponse {
             paragraph: Some(paragraph_pb(stored)),
         })

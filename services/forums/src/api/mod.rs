@@ -56,6 +56,13 @@ impl ForumsApi {
         }
     }
 
+    /// The change notifications of this service's watchers; on PostgreSQL
+    /// run [`Events::listen`] beside the server so that they hear every
+    /// instance's changes.
+    pub fn events(&self) -> Events {
+        self.handlers.events.clone()
+    }
+
     /// Sets the largest accepted document.
     pub fn with_max_document_bytes(mut self, n: usize) -> Self {
         self.handlers.max_document_bytes = n;

@@ -6,6 +6,7 @@ mod m0001_forums;
 mod m0002_matters_by_forum_and_time;
 mod m0003_meetings_by_forum_and_start;
 mod m0004_agenda_numbers_unique;
+mod m0005_meeting_changes;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_matters_by_forum_and_time::Migration),
             Box::new(m0003_meetings_by_forum_and_start::Migration),
             Box::new(m0004_agenda_numbers_unique::Migration),
+            Box::new(m0005_meeting_changes::Migration),
         ]
     }
 

@@ -15,7 +15,9 @@ use samverkan_db::{Tx, db_err, rls};
 
 pub use samverkan_db::{new_etag, now};
 
-pub use entities::{agenda_item, document, matter, meeting, note, paragraph, paragraph_counter};
+pub use entities::{
+    agenda_item, document, matter, meeting, meeting_change, note, paragraph, paragraph_counter,
+};
 
 fn aborted(what: &str) -> ApiError {
     ApiError::Aborted(format!(
@@ -496,4 +498,95 @@ pub async fn insert_paragraph(tx: &Tx, p: paragraph::Model) -> Result<paragraph:
     )
     .await?;
     Ok(p)
+}
+
+/// The channel on which PostgreSQL announces committed meeting changes to
+/// every instance (payload `meeting-id:seq`).
+pub const MEETING_CHANGES_CHANNEL: &str = "samverkan_meeting_changes";
+
+/// Records a change to meeting `m` in this transaction: the next number of
+/// the meeting's change series, and on PostgreSQL a notification that is
+/// delivered to every instance if and only if the transaction commits.
+/// Returns the change's number.
+pub async fn record_change(
+    tx: &Tx,
+    m: &meeting::Model,
+    kind: crate::domain::meeting::ChangeKind,
+) -> Result<i64, ApiError> {
+    let seq = tx
+        .next_number("meeting_change", &m.id.to_string(), m.collaboration_id, 0)
+        .await?;
+    meeting_change::ActiveModel::from(meeting_change::Model {
+        meeting_id: m.id,
+        seq,
+        collaboration_id: m.collaboration_id,
+        kind: kind.as_str().to_owned(),
+        actor: tx.ctx().principal.subject.clone(),
+        change_time: now(),
+    })
+    .insert(tx.conn())
+    .await
+    .map_err(db_err)?;
+    announce(tx, m.id, seq).await?;
+    Ok(seq)
+}
+
+/// On PostgreSQL, tells every instance at commit that meeting `meeting`
+/// changed (`seq`, or 0 for a note); nothing on SQLite, where the handler
+/// itself wakes the watchers of its one process.
+pub async fn announce(tx: &Tx, meeting: Uuid, seq: i64) -> Result<(), ApiError> {
+    if tx.backend() != samverkan_db::Backend::Postgres {
+        return Ok(());
+    }
+    tx.conn()
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [
+                MEETING_CHANGES_CHANNEL.into(),
+                format!("{meeting}:{seq}").into(),
+            ],
+        ))
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// The last change number of a meeting (0 before its first change).
+pub async fn last_change(tx: &Tx, meeting: Uuid) -> Result<i64, ApiError> {
+    let last: Option<i64> = meeting_change::Entity::find()
+        .select_only()
+        .column_as(meeting_change::Column::Seq.max(), "seq")
+        .filter(rls::shared(
+            tx.scope(),
+            meeting_change::Column::CollaborationId,
+        ))
+        .filter(meeting_change::Column::MeetingId.eq(meeting))
+        .into_tuple::<Option<i64>>()
+        .one(tx.conn())
+        .await
+        .map_err(db_err)?
+        .flatten();
+    Ok(last.unwrap_or(0))
+}
+
+/// A meeting's changes after number `after`, in order, at most `limit`.
+pub async fn changes_after(
+    tx: &Tx,
+    meeting: Uuid,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<meeting_change::Model>, ApiError> {
+    meeting_change::Entity::find()
+        .filter(rls::shared(
+            tx.scope(),
+            meeting_change::Column::CollaborationId,
+        ))
+        .filter(meeting_change::Column::MeetingId.eq(meeting))
+        .filter(meeting_change::Column::Seq.gt(after))
+        .order_by_asc(meeting_change::Column::Seq)
+        .limit(limit)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
 }

@@ -1,0 +1,44 @@
+use samverkan_db::{migration::run_sql, rls};
+use sea_orm_migration::prelude::*;
+
+/// The committed changes of each meeting, numbered per meeting (issue
+/// #17). `WatchMeeting` is fed from this log: on PostgreSQL every instance
+/// hears of a new row through `LISTEN/NOTIFY`, and a client that
+/// reconnects with its last cursor is sent the rows it missed.
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_sql(
+            manager,
+            "CREATE TABLE meeting_changes (
+                meeting_id BLOB NOT NULL REFERENCES meetings (id),
+                seq INTEGER NOT NULL,
+                collaboration_id BLOB NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                change_time TEXT NOT NULL,
+                PRIMARY KEY (meeting_id, seq)
+            )",
+            "CREATE TABLE meeting_changes (
+                meeting_id uuid NOT NULL REFERENCES meetings (id),
+                seq bigint NOT NULL,
+                collaboration_id uuid NOT NULL,
+                kind text NOT NULL,
+                actor text NOT NULL,
+                change_time timestamptz NOT NULL,
+                PRIMARY KEY (meeting_id, seq)
+            )",
+        )
+        .await?;
+        rls::install(
+            manager.get_connection(),
+            "meeting_changes",
+            &rls::shared_only(),
+            &rls::shared_only(),
+        )
+        .await
+    }
+}
