@@ -17,5 +17,5 @@ pub mod store;
 pub const SERVICE: &str = "roles";
 
 pub use api::RolesApi;
-pub use client::RolesClient;
+pub use client::{Load, RolesClient};
 pub use directory::{LocalDirectory, RemoteDirectory};

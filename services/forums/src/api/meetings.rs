@@ -216,18 +216,19 @@ impl Handlers {
                 "must be between 0 and 600",
             ));
         }
-        let tx = self.write(ctx).await?;
-        let m = visible_meeting(&tx, "item.meeting_id", &i.meeting_id).await?;
         let action = matter::rule(Transition::PutOnAgenda).action;
-        self.require(
-            ctx,
-            action,
-            On {
-                forum: Some(m.forum_id),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let (tx, m) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let m = visible_meeting(&tx, "item.meeting_id", &i.meeting_id).await?;
+                    let on = On {
+                        forum: Some(m.forum_id),
+                        ..Default::default()
+                    };
+                    Ok((tx, m, vec![on.check(action)]))
+                })
+            })
+            .await?;
         let state = not_locked(&m)?;
         if state >= State::Held {
             return Err(ApiError::precondition(

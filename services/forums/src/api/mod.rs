@@ -13,7 +13,7 @@ use samverkan_db::{Access, Database, Tx};
 use samverkan_proto::forums::v1 as pb;
 use samverkan_proto::forums::v1::forums_service_server::ForumsService;
 use samverkan_proto::roles::v1::CheckPermissionRequest;
-use samverkan_roles::RolesClient;
+use samverkan_roles::{Load, RolesClient};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -87,6 +87,20 @@ pub(crate) struct On {
     pub designated: Vec<String>,
 }
 
+impl On {
+    /// The question to the roles service: may the principal do `action` here?
+    pub fn check(self, action: &str) -> CheckPermissionRequest {
+        CheckPermissionRequest {
+            action: action.to_owned(),
+            forum_id: self.forum.map(|f| f.to_string()).unwrap_or_default(),
+            municipality_id: self.municipality.unwrap_or_default(),
+            owner_person_id: self.owner.map(|o| o.to_string()).unwrap_or_default(),
+            designated_person_ids: self.designated,
+            collaboration_id: String::new(),
+        }
+    }
+}
+
 impl Handlers {
     async fn read(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
         self.db.begin(ctx, SERVICE, Access::Read).await
@@ -97,20 +111,22 @@ impl Handlers {
     }
 
     /// Asks the roles service whether the principal may; `PERMISSION_DENIED`
-    /// with its reason if not.
+    /// with its reason if not. Never inside a write transaction: writes
+    /// ask through [`Handlers::checked`].
     async fn require(&self, ctx: &RequestContext, action: &str, on: On) -> Result<(), ApiError> {
+        self.roles.require(ctx, on.check(action)).await
+    }
+
+    /// Check, then act ([`RolesClient::check_then_write`]): `load` reads
+    /// what the use case works on and the permissions it needs; the write
+    /// transaction is returned with what `load` read inside it.
+    async fn checked<'r, T>(
+        &self,
+        ctx: &RequestContext,
+        load: impl Fn(Tx) -> Load<'r, T> + Send + Sync,
+    ) -> Result<(Tx, T), ApiError> {
         self.roles
-            .require(
-                ctx,
-                CheckPermissionRequest {
-                    action: action.to_owned(),
-                    forum_id: on.forum.map(|f| f.to_string()).unwrap_or_default(),
-                    municipality_id: on.municipality.unwrap_or_default(),
-                    owner_person_id: on.owner.map(|o| o.to_string()).unwrap_or_default(),
-                    designated_person_ids: on.designated,
-                    collaboration_id: String::new(),
-                },
-            )
+            .check_then_write(&self.db, ctx, SERVICE, load)
             .await
     }
 }
