@@ -10,8 +10,8 @@ use samverkan_db::idempotency::Claim;
 use samverkan_proto::agreements::v1 as pb;
 use serde_json::json;
 
-use super::Handlers;
 use super::convert::{self, agreement_pb, proposal_pb, revision_pb, version_pb};
+use super::{Handlers, permission};
 use crate::domain::revision::{Change, Phase, consolidate};
 use crate::domain::text;
 use crate::jobs::{self, DECISION_REQUESTED};
@@ -85,6 +85,45 @@ async fn visible_version(tx: &Tx, field: &str, id: &str) -> Result<version::Mode
     store::find_version(tx, uuid)
         .await?
         .ok_or_else(|| ApiError::not_found("version", id))
+}
+
+/// What a draft's link is made of ([`Handlers::link`]).
+#[derive(Debug, PartialEq)]
+struct LinkFrom {
+    kind: String,
+    collaboration: CollaborationId,
+    effective_from: NaiveDate,
+    given: String,
+}
+
+/// The inputs of the link of the draft consolidated from `base` in `r`.
+async fn link_from(
+    tx: &Tx,
+    r: &revision::Model,
+    base: &version::Model,
+) -> Result<LinkFrom, ApiError> {
+    let kind = store::find_agreement(tx, r.agreement_id)
+        .await?
+        .map(|a| a.kind)
+        .unwrap_or_default();
+    Ok(LinkFrom {
+        kind,
+        collaboration: CollaborationId(r.collaboration_id),
+        effective_from: r.effective_from,
+        given: base.link.clone(),
+    })
+}
+
+/// The answer another service gave before the write transaction began, if
+/// it was asked about what the write transaction read (`None` if not):
+/// otherwise `what` changed meanwhile, nothing is saved and the unit of work
+/// is rerun ([`ApiError::Conflict`]).
+fn asked<T>(answer: Option<Result<T, ApiError>>, what: &str) -> Result<T, ApiError> {
+    answer.unwrap_or_else(|| {
+        Err(ApiError::Conflict(format!(
+            "{what} changed while other services were asked; nothing was saved, try again"
+        )))
+    })
 }
 
 impl Handlers {
@@ -245,15 +284,16 @@ impl Handlers {
         let changelog = long_text("version.changelog", &v.changelog, false)?;
         let link = link_line("version.link", &v.link)?;
         let etag = required_line("etag", &req.etag, 64)?;
-        let tx = self.write(ctx).await?;
-        let current = visible_version(&tx, "version.id", &v.id).await?;
-        self.require(
-            ctx,
-            "agreements.revise",
-            CollaborationId(current.collaboration_id),
-            None,
-        )
-        .await?;
+        let (tx, current) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let current = visible_version(&tx, "version.id", &v.id).await?;
+                    let collab = CollaborationId(current.collaboration_id);
+                    let check = permission("agreements.revise", collab, None);
+                    Ok((tx, current, vec![check]))
+                })
+            })
+            .await?;
         if !matches!(current.status.as_str(), "draft" | "in_review") {
             return Err(ApiError::precondition(
                 "VERSION_LOCKED",
@@ -338,17 +378,18 @@ impl Handlers {
                 "must be after the last day of the approvals phase (phase_ends[4])",
             ));
         }
-        let tx = self.write(ctx).await?;
-        let a = store::find_agreement(&tx, agreement_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("agreement", &req.agreement_id))?;
-        self.require(
-            ctx,
-            "agreements.revise",
-            CollaborationId(a.collaboration_id),
-            None,
-        )
-        .await?;
+        let (tx, a) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let a = store::find_agreement(&tx, agreement_id)
+                        .await?
+                        .ok_or_else(|| ApiError::not_found("agreement", &req.agreement_id))?;
+                    let collab = CollaborationId(a.collaboration_id);
+                    let check = permission("agreements.revise", collab, None);
+                    Ok((tx, a, vec![check]))
+                })
+            })
+            .await?;
         let id = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
             .await?
@@ -478,10 +519,43 @@ impl Handlers {
         req: pb::AdvanceRevisionRequest,
     ) -> Result<pb::AdvanceRevisionResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
-        let tx = self.write(ctx).await?;
-        let r = visible_revision(&tx, "id", &req.id).await?;
+        // Going to the decision needs the collaboration's forums, going into
+        // force its members on the effective date: the roles service is
+        // asked before any transaction, from a first read of the revision,
+        // and its answer used only if the write transaction reads the same
+        // phase, collaboration and date (else the unit of work is rerun).
+        // Its errors are answered where they were when it was asked inside
+        // the transaction: after the permission check and the phase's.
+        let tx = self.read(ctx).await?;
+        let pre = visible_revision(&tx, "id", &req.id).await?;
+        tx.commit().await?;
+        let ahead = Phase::parse(&pre.phase).and_then(Phase::next);
+        let pre_collab = pre.collaboration_id.to_string();
+        let forums = match ahead {
+            Some(Phase::Decision) => Some(self.roles.list_forums(ctx, &pre_collab).await),
+            _ => None,
+        };
+        let members = match ahead {
+            Some(Phase::InForce) => Some(
+                self.roles
+                    .members_on(ctx, &pre_collab, pre.effective_from)
+                    .await,
+            ),
+            _ => None,
+        };
+        let (tx, r) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let r = visible_revision(&tx, "id", &req.id).await?;
+                    let collab = CollaborationId(r.collaboration_id);
+                    let check = permission("agreements.revise", collab, None);
+                    Ok((tx, r, vec![check]))
+                })
+            })
+            .await?;
+        let same = (&r.phase, r.collaboration_id, r.effective_from)
+            == (&pre.phase, pre.collaboration_id, pre.effective_from);
         let collab = CollaborationId(r.collaboration_id);
-        self.require(ctx, "agreements.revise", collab, None).await?;
         let phase = phase_of(&r)?;
         let next = phase.next().ok_or_else(|| {
             ApiError::precondition(
@@ -516,10 +590,7 @@ impl Handlers {
             }
             Phase::Decision => {
                 // IT-styrgruppen gets the item on its backlog through the outbox.
-                let forums = self
-                    .roles
-                    .list_forums(ctx, &r.collaboration_id.to_string())
-                    .await?;
+                let forums = asked(forums.filter(|_| same), "the revision")?;
                 let styrgruppen = forums
                     .iter()
                     .find(|f| f.reports_to_forum_id.is_empty())
@@ -544,10 +615,7 @@ impl Handlers {
                 }
             }
             Phase::InForce => {
-                let members = self
-                    .roles
-                    .members_on(ctx, &r.collaboration_id.to_string(), r.effective_from)
-                    .await?;
+                let members = asked(members.filter(|_| same), "the revision")?;
                 let saved = jobs::activate(&tx, r, &members, ctx.today).await?;
                 tx.commit().await?;
                 return Ok(pb::AdvanceRevisionResponse {
@@ -588,16 +656,17 @@ impl Handlers {
             String::new()
         };
         let rationale = long_text("proposal.rationale", &p.rationale, true)?;
-        let tx = self.write(ctx).await?;
-        let r = visible_revision(&tx, "proposal.revision_id", &p.revision_id).await?;
         let own = ctx.principal.tenant.to_string();
-        self.require(
-            ctx,
-            "proposals.draft",
-            CollaborationId(r.collaboration_id),
-            Some(&own),
-        )
-        .await?;
+        let (tx, r) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let r = visible_revision(&tx, "proposal.revision_id", &p.revision_id).await?;
+                    let collab = CollaborationId(r.collaboration_id);
+                    let check = permission("proposals.draft", collab, Some(&own));
+                    Ok((tx, r, vec![check]))
+                })
+            })
+            .await?;
         in_phase(&r, &[Phase::Proposals], "proposing changes")?;
         let base = store::find_version(&tx, r.base_version_id)
             .await?
@@ -667,20 +736,21 @@ impl Handlers {
     ) -> Result<pb::SubmitProposalResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
         let id = convert::uuid("id", &req.id)?;
-        let tx = self.write(ctx).await?;
-        let p = store::find_proposal(&tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("proposal", &req.id))?;
-        let r = store::find_revision(&tx, p.revision_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("revision vanished"))?;
-        self.require(
-            ctx,
-            "proposals.draft",
-            CollaborationId(r.collaboration_id),
-            Some(&p.municipality),
-        )
-        .await?;
+        let (tx, (p, r)) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let p = store::find_proposal(&tx, id)
+                        .await?
+                        .ok_or_else(|| ApiError::not_found("proposal", &req.id))?;
+                    let r = store::find_revision(&tx, p.revision_id)
+                        .await?
+                        .ok_or_else(|| ApiError::internal("revision vanished"))?;
+                    let collab = CollaborationId(r.collaboration_id);
+                    let check = permission("proposals.draft", collab, Some(&p.municipality));
+                    Ok((tx, (p, r), vec![check]))
+                })
+            })
+            .await?;
         in_phase(&r, &[Phase::Proposals], "submitting proposals")?;
         if p.state != "draft" {
             return Err(ApiError::precondition(
@@ -746,20 +816,21 @@ impl Handlers {
         )?;
         let etag = required_line("etag", &req.etag, 64)?;
         let id = convert::uuid("id", &req.id)?;
-        let tx = self.write(ctx).await?;
-        let p = store::find_proposal(&tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("proposal", &req.id))?;
-        let r = store::find_revision(&tx, p.revision_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("revision vanished"))?;
-        self.require(
-            ctx,
-            "agreements.revise",
-            CollaborationId(r.collaboration_id),
-            None,
-        )
-        .await?;
+        let (tx, (p, r)) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let p = store::find_proposal(&tx, id)
+                        .await?
+                        .ok_or_else(|| ApiError::not_found("proposal", &req.id))?;
+                    let r = store::find_revision(&tx, p.revision_id)
+                        .await?
+                        .ok_or_else(|| ApiError::internal("revision vanished"))?;
+                    let collab = CollaborationId(r.collaboration_id);
+                    let check = permission("agreements.revise", collab, None);
+                    Ok((tx, (p, r), vec![check]))
+                })
+            })
+            .await?;
         in_phase(
             &r,
             &[Phase::Proposals, Phase::Consolidation],
@@ -797,15 +868,45 @@ impl Handlers {
         ctx: &RequestContext,
         req: pb::ConsolidateRevisionRequest,
     ) -> Result<pb::ConsolidateRevisionResponse, ApiError> {
-        let tx = self.write(ctx).await?;
-        let r = visible_revision(&tx, "id", &req.id).await?;
-        self.require(
-            ctx,
-            "agreements.revise",
-            CollaborationId(r.collaboration_id),
-            None,
-        )
-        .await?;
+        // The draft's link may come from the cost model (the price list of
+        // the effective year): asked before any transaction, from a first
+        // read, and used only if the write transaction reads the same inputs
+        // (else the unit of work is rerun). Its errors are answered where
+        // they were when it was asked inside the transaction.
+        let tx = self.read(ctx).await?;
+        let pre = visible_revision(&tx, "id", &req.id).await?;
+        let mut pre_from = None;
+        if Phase::parse(&pre.phase) == Some(Phase::Consolidation)
+            && let Some(base) = store::find_version(&tx, pre.base_version_id).await?
+        {
+            pre_from = Some(link_from(&tx, &pre, &base).await?);
+        }
+        tx.commit().await?;
+        let asked_link = match pre_from {
+            Some(from) => {
+                let link = self
+                    .link(
+                        ctx,
+                        &from.kind,
+                        from.collaboration,
+                        from.effective_from,
+                        &from.given,
+                    )
+                    .await;
+                Some((from, link))
+            }
+            None => None,
+        };
+        let (tx, r) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let r = visible_revision(&tx, "id", &req.id).await?;
+                    let collab = CollaborationId(r.collaboration_id);
+                    let check = permission("agreements.revise", collab, None);
+                    Ok((tx, r, vec![check]))
+                })
+            })
+            .await?;
         in_phase(&r, &[Phase::Consolidation], "consolidating")?;
         let base = store::find_version(&tx, r.base_version_id)
             .await?
@@ -850,19 +951,13 @@ impl Handlers {
         })?;
         let diff = text::render_diff(&old, &new);
         let body = text::render(&new);
-        let kind = store::find_agreement(&tx, r.agreement_id)
-            .await?
-            .map(|a| a.kind)
-            .unwrap_or_default();
-        let link = self
-            .link(
-                ctx,
-                &kind,
-                CollaborationId(r.collaboration_id),
-                r.effective_from,
-                &base.link,
-            )
-            .await?;
+        let from = link_from(&tx, &r, &base).await?;
+        let link = asked(
+            asked_link
+                .filter(|(asked, _)| *asked == from)
+                .map(|(_, link)| link),
+            "the revision",
+        )?;
         let now = store::now();
         let draft = match r.draft_version_id {
             Some(d) => {
@@ -940,15 +1035,16 @@ impl Handlers {
         let etag = required_line("etag", &req.etag, 64)?;
         // The decision must exist in the register (and be visible).
         let decision = self.decisions.get_decision(ctx, &req.decision_id).await?;
-        let tx = self.write(ctx).await?;
-        let r = visible_revision(&tx, "id", &req.id).await?;
-        self.require(
-            ctx,
-            "agreements.revise",
-            CollaborationId(r.collaboration_id),
-            None,
-        )
-        .await?;
+        let (tx, r) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let r = visible_revision(&tx, "id", &req.id).await?;
+                    let collab = CollaborationId(r.collaboration_id);
+                    let check = permission("agreements.revise", collab, None);
+                    Ok((tx, r, vec![check]))
+                })
+            })
+            .await?;
         in_phase(&r, &[Phase::Decision], "recording the decision")?;
         let draft = r
             .draft_version_id
@@ -1000,15 +1096,16 @@ impl Handlers {
         let paragraph_ref = required_line("approval.paragraph_ref", &a.paragraph_ref, 50)?;
         let decided_on = convert::date("approval.decided_on", a.decided_on.as_ref())?;
         let own = ctx.principal.tenant.to_string();
-        let tx = self.write(ctx).await?;
-        let r = visible_revision(&tx, "approval.revision_id", &a.revision_id).await?;
-        self.require(
-            ctx,
-            "approvals.record",
-            CollaborationId(r.collaboration_id),
-            Some(&own),
-        )
-        .await?;
+        let (tx, r) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let r = visible_revision(&tx, "approval.revision_id", &a.revision_id).await?;
+                    let collab = CollaborationId(r.collaboration_id);
+                    let check = permission("approvals.record", collab, Some(&own));
+                    Ok((tx, r, vec![check]))
+                })
+            })
+            .await?;
         in_phase(&r, &[Phase::Approvals], "recording approvals")?;
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
@@ -1070,20 +1167,21 @@ impl Handlers {
     ) -> Result<pb::RecordApprovalResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
         let id = convert::uuid("id", &req.id)?;
-        let tx = self.write(ctx).await?;
-        let a = store::find_approval(&tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("approval", &req.id))?;
-        let r = store::find_revision(&tx, a.revision_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("revision vanished"))?;
-        self.require(
-            ctx,
-            "approvals.record",
-            CollaborationId(r.collaboration_id),
-            Some(&a.municipality),
-        )
-        .await?;
+        let (tx, (a, r)) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let a = store::find_approval(&tx, id)
+                        .await?
+                        .ok_or_else(|| ApiError::not_found("approval", &req.id))?;
+                    let r = store::find_revision(&tx, a.revision_id)
+                        .await?
+                        .ok_or_else(|| ApiError::internal("revision vanished"))?;
+                    let collab = CollaborationId(r.collaboration_id);
+                    let check = permission("approvals.record", collab, Some(&a.municipality));
+                    Ok((tx, (a, r), vec![check]))
+                })
+            })
+            .await?;
         in_phase(&r, &[Phase::Approvals], "recording approvals")?;
         if a.recorded {
             return Err(ApiError::precondition(

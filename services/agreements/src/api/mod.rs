@@ -10,7 +10,7 @@ use samverkan_decisions::DecisionsClient;
 use samverkan_proto::agreements::v1 as pb;
 use samverkan_proto::agreements::v1::agreements_service_server::AgreementsService;
 use samverkan_proto::roles::v1::CheckPermissionRequest;
-use samverkan_roles::RolesClient;
+use samverkan_roles::{Load, RolesClient};
 use tonic::{Request, Response, Status};
 
 use crate::SERVICE;
@@ -97,6 +97,8 @@ impl Handlers {
     }
 
     /// `PERMISSION_DENIED` with the roles service's reason unless allowed.
+    /// Never inside a write transaction: writes ask through
+    /// [`Handlers::checked`].
     async fn require(
         &self,
         ctx: &RequestContext,
@@ -105,16 +107,37 @@ impl Handlers {
         municipality: Option<&str>,
     ) -> Result<(), ApiError> {
         self.roles
-            .require(
-                ctx,
-                CheckPermissionRequest {
-                    action: action.to_owned(),
-                    collaboration_id: collaboration.to_string(),
-                    municipality_id: municipality.unwrap_or_default().to_owned(),
-                    ..Default::default()
-                },
-            )
+            .require(ctx, permission(action, collaboration, municipality))
             .await
+    }
+
+    /// Check, then act ([`RolesClient::check_then_write`]): `load` reads
+    /// what the use case works on and the permissions it needs (built with
+    /// [`permission`]); the write transaction is returned with what `load`
+    /// read inside it.
+    async fn checked<'r, T>(
+        &self,
+        ctx: &RequestContext,
+        load: impl Fn(Tx) -> Load<'r, T> + Send + Sync,
+    ) -> Result<(Tx, T), ApiError> {
+        self.roles
+            .check_then_write(&self.db, ctx, SERVICE, load)
+            .await
+    }
+}
+
+/// The question to the roles service: may the principal do `action` in
+/// `collaboration`, for `municipality` where the action is a member's own?
+fn permission(
+    action: &str,
+    collaboration: CollaborationId,
+    municipality: Option<&str>,
+) -> CheckPermissionRequest {
+    CheckPermissionRequest {
+        action: action.to_owned(),
+        collaboration_id: collaboration.to_string(),
+        municipality_id: municipality.unwrap_or_default().to_owned(),
+        ..Default::default()
     }
 }
 

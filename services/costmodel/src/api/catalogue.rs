@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::convert::{self, Prices, StoredDerivation, ratio_text};
-use super::{EDIT, Handlers, PUBLISH};
+use super::{EDIT, Handlers, PUBLISH, permission};
 use crate::domain::price::{self, PriceRounding};
 use crate::domain::{Money, Ratio};
 use crate::store::{
@@ -126,6 +126,25 @@ async fn checked_prices(
 }
 
 impl Handlers {
+    /// The price list `id`, read in the write transaction it is changed in,
+    /// once the principal was found allowed `action` on its collaboration:
+    /// check, then act (NOT_FOUND before PERMISSION_DENIED).
+    async fn price_list_to_change(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        action: &'static str,
+    ) -> Result<(Tx, price_list::Model), ApiError> {
+        self.checked(ctx, |tx| {
+            Box::pin(async move {
+                let p = visible_price_list(&tx, id).await?;
+                let ask = permission(action, p.collaboration_id, None);
+                Ok((tx, p, vec![ask]))
+            })
+        })
+        .await
+    }
+
     // ---- catalogue ----------------------------------------------------------
 
     pub async fn create_catalogue_service(
@@ -400,10 +419,7 @@ impl Handlers {
         req: pb::UpdatePriceListRequest,
     ) -> Result<pb::UpdatePriceListResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
-        let tx = self.write(ctx).await?;
-        let current = visible_price_list(&tx, &req.id).await?;
-        self.require(ctx, EDIT, current.collaboration_id, None)
-            .await?;
+        let (tx, current) = self.price_list_to_change(ctx, &req.id, EDIT).await?;
         expect_state(&current, "draft", "changed")?;
         let effective = match &req.effective_date {
             Some(d) => {
@@ -443,10 +459,7 @@ impl Handlers {
         req: pb::ProposePriceListRequest,
     ) -> Result<pb::ProposePriceListResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
-        let tx = self.write(ctx).await?;
-        let current = visible_price_list(&tx, &req.id).await?;
-        self.require(ctx, EDIT, current.collaboration_id, None)
-            .await?;
+        let (tx, current) = self.price_list_to_change(ctx, &req.id, EDIT).await?;
         expect_state(&current, "draft", "proposed")?;
         let saved = store::save_price_list(
             &tx,
@@ -476,10 +489,7 @@ impl Handlers {
         let decision_id = convert::opt_uuid("decision_id", &req.decision_id)?
             .map(|d| d.to_string())
             .unwrap_or_default();
-        let tx = self.write(ctx).await?;
-        let current = visible_price_list(&tx, &req.id).await?;
-        self.require(ctx, PUBLISH, current.collaboration_id, None)
-            .await?;
+        let (tx, current) = self.price_list_to_change(ctx, &req.id, PUBLISH).await?;
         expect_state(&current, "proposed", "decided")?;
         let change = json!({"decide": {"decision_ref": decision_ref, "decision_id": decision_id}});
         let saved = store::save_price_list(
@@ -506,10 +516,7 @@ impl Handlers {
         req: pb::PublishPriceListRequest,
     ) -> Result<pb::PublishPriceListResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
-        let tx = self.write(ctx).await?;
-        let current = visible_price_list(&tx, &req.id).await?;
-        self.require(ctx, PUBLISH, current.collaboration_id, None)
-            .await?;
+        let (tx, current) = self.price_list_to_change(ctx, &req.id, PUBLISH).await?;
         expect_state(&current, "decided", "published")?;
         // Versions take effect in order: a new version must start after
         // every published one of its year, so "the version in force" is

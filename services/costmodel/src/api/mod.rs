@@ -10,7 +10,7 @@ use samverkan_db::{Access, Database, Tx};
 use samverkan_proto::costmodel::v1 as pb;
 use samverkan_proto::costmodel::v1::cost_model_service_server::CostModelService;
 use samverkan_proto::roles::v1::CheckPermissionRequest;
-use samverkan_roles::RolesClient;
+use samverkan_roles::{Load, RolesClient};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -56,6 +56,21 @@ impl CostModelApi {
     }
 }
 
+/// The question to the roles service: may the principal do `action` in
+/// `collab` (for `municipality`'s data, if named)?
+pub(crate) fn permission(
+    action: &str,
+    collab: Uuid,
+    municipality: Option<&str>,
+) -> CheckPermissionRequest {
+    CheckPermissionRequest {
+        action: action.to_owned(),
+        municipality_id: municipality.unwrap_or_default().to_owned(),
+        collaboration_id: collab.to_string(),
+        ..Default::default()
+    }
+}
+
 impl Handlers {
     async fn read(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
         self.db.begin(ctx, SERVICE, Access::Read).await
@@ -66,7 +81,8 @@ impl Handlers {
     }
 
     /// Asks the roles service whether the principal may; `PERMISSION_DENIED`
-    /// with its reason if not.
+    /// with its reason if not. Never inside a write transaction: writes
+    /// ask through [`Handlers::checked`].
     async fn require(
         &self,
         ctx: &RequestContext,
@@ -75,15 +91,20 @@ impl Handlers {
         municipality: Option<&str>,
     ) -> Result<(), ApiError> {
         self.roles
-            .require(
-                ctx,
-                CheckPermissionRequest {
-                    action: action.to_owned(),
-                    municipality_id: municipality.unwrap_or_default().to_owned(),
-                    collaboration_id: collab.to_string(),
-                    ..Default::default()
-                },
-            )
+            .require(ctx, permission(action, collab, municipality))
+            .await
+    }
+
+    /// Check, then act ([`RolesClient::check_then_write`]): `load` reads
+    /// what the use case works on and the permissions it needs; the write
+    /// transaction is returned with what `load` read inside it.
+    async fn checked<'r, T>(
+        &self,
+        ctx: &RequestContext,
+        load: impl Fn(Tx) -> Load<'r, T> + Send + Sync,
+    ) -> Result<(Tx, T), ApiError> {
+        self.roles
+            .check_then_write(&self.db, ctx, SERVICE, load)
             .await
     }
 

@@ -13,8 +13,8 @@ use sea_orm::{EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::Handlers;
 use super::convert::{self, decision_pb, follow_up_pb, plan_pb};
+use super::{Handlers, permission};
 use crate::domain::due;
 use crate::domain::status::{self, Status};
 use crate::store::{
@@ -244,18 +244,33 @@ impl Handlers {
         let responsible =
             convert::opt_uuid("decision.responsible_person_id", &d.responsible_person_id)?;
         let etag = required_line("etag", &req.etag, 64)?;
-        let tx = self.write(ctx).await?;
-        let current = visible_decision(&tx, "decision.id", &d.id).await?;
-        self.require(ctx, "minutes.record", current.forum_id, None, Vec::new())
+        let id = d.id.as_str();
+        let (tx, current, locked) = self
+            .checked_by(
+                ctx,
+                |tx| {
+                    Box::pin(async move {
+                        let c = visible_decision(&tx, "decision.id", id).await?;
+                        let inputs = (c.forum_id, c.meeting_id, c.is_final);
+                        Ok((tx, c, inputs))
+                    })
+                },
+                |(forum, meeting, is_final)| {
+                    Box::pin(async move {
+                        self.require(ctx, "minutes.record", forum, None, Vec::new())
+                            .await?;
+                        // Final once the minutes are adjusted; ask forums too,
+                        // in case its message has not arrived yet.
+                        Ok(is_final
+                            || self
+                                .forums
+                                .get_minutes(ctx, &meeting.to_string())
+                                .await?
+                                .locked)
+                    })
+                },
+            )
             .await?;
-        // Final once the minutes are adjusted; ask forums too, in case its
-        // message has not arrived yet.
-        let locked = current.is_final
-            || self
-                .forums
-                .get_minutes(ctx, &current.meeting_id.to_string())
-                .await?
-                .locked;
         if locked {
             return Err(ApiError::precondition(
                 "DECISION_FINAL",
@@ -287,14 +302,16 @@ impl Handlers {
             .ok_or_else(|| ApiError::invalid_field("status", "required"))?;
         let reason = text("reason", &req.reason, to == Status::Revoked)?;
         let etag = required_line("etag", &req.etag, 64)?;
-        let tx = self.write(ctx).await?;
-        let current = visible_decision(&tx, "id", &req.id).await?;
-        self.secretary_or(
-            ctx,
-            current.forum_id,
-            current.responsible_person_id.into_iter().collect(),
-        )
-        .await?;
+        let id = req.id.as_str();
+        let (tx, current) = self
+            .checked_secretary_or(ctx, |tx| {
+                Box::pin(async move {
+                    let c = visible_decision(&tx, "id", id).await?;
+                    let ask = (c.forum_id, c.responsible_person_id.into_iter().collect());
+                    Ok((tx, c, ask))
+                })
+            })
+            .await?;
         let by = current.superseded_by_id.map(|b| b.to_string());
         let next = status::change(stored_status(&current)?, to, by.as_deref()).map_err(|why| {
             ApiError::precondition("DECISION_STATUS", format!("decisions/{}", current.id), why)
@@ -335,9 +352,15 @@ impl Handlers {
         let f = req.follow_up.clone().unwrap_or_default();
         let due_on = convert::date("follow_up.due_on", f.due_on.as_ref())?;
         let title = required_line("follow_up.title", &f.title, 200)?;
-        let tx = self.write(ctx).await?;
-        let d = visible_decision(&tx, "follow_up.decision_id", &f.decision_id).await?;
-        self.require(ctx, "minutes.record", d.forum_id, None, Vec::new())
+        let decision_id = f.decision_id.as_str();
+        let (tx, d) = self
+            .checked(ctx, |tx| {
+                Box::pin(async move {
+                    let d = visible_decision(&tx, "follow_up.decision_id", decision_id).await?;
+                    let ask = permission("minutes.record", d.forum_id, None, &[]);
+                    Ok((tx, d, vec![ask]))
+                })
+            })
             .await?;
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
@@ -508,14 +531,16 @@ impl Handlers {
     ) -> Result<pb::CreateActionPlanResponse, ApiError> {
         let p = req.action_plan.clone().unwrap_or_default();
         let title = required_line("action_plan.title", &p.title, 200)?;
-        let tx = self.write(ctx).await?;
-        let d = visible_decision(&tx, "action_plan.decision_id", &p.decision_id).await?;
-        self.secretary_or(
-            ctx,
-            d.forum_id,
-            d.responsible_person_id.into_iter().collect(),
-        )
-        .await?;
+        let decision_id = p.decision_id.as_str();
+        let (tx, d) = self
+            .checked_secretary_or(ctx, |tx| {
+                Box::pin(async move {
+                    let d = visible_decision(&tx, "action_plan.decision_id", decision_id).await?;
+                    let ask = (d.forum_id, d.responsible_person_id.into_iter().collect());
+                    Ok((tx, d, ask))
+                })
+            })
+            .await?;
         let id = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
             .await?
@@ -583,19 +608,21 @@ impl Handlers {
                 "must be between 1 and 1000",
             ));
         }
-        let tx = self.write(ctx).await?;
-        let plan = store::find_plan(&tx, plan_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("action plan", &a.action_plan_id))?;
-        let d = store::find_decision(&tx, plan.decision_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("plan without decision"))?;
-        self.secretary_or(
-            ctx,
-            d.forum_id,
-            d.responsible_person_id.into_iter().collect(),
-        )
-        .await?;
+        let plan_name = a.action_plan_id.as_str();
+        let (tx, plan) = self
+            .checked_secretary_or(ctx, |tx| {
+                Box::pin(async move {
+                    let plan = store::find_plan(&tx, plan_id)
+                        .await?
+                        .ok_or_else(|| ApiError::not_found("action plan", plan_name))?;
+                    let d = store::find_decision(&tx, plan.decision_id)
+                        .await?
+                        .ok_or_else(|| ApiError::internal("plan without decision"))?;
+                    let ask = (d.forum_id, d.responsible_person_id.into_iter().collect());
+                    Ok((tx, plan, ask))
+                })
+            })
+            .await?;
         if let Claim::New = tx
             .claim_request(&req.request_id, &req.encode_to_vec())
             .await?
@@ -655,22 +682,28 @@ impl Handlers {
         };
         let note = text("note", &req.note, false)?;
         let etag = required_line("etag", &req.etag, 64)?;
-        let tx = self.write(ctx).await?;
-        let current = store::find_activity(&tx, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("activity", &req.id))?;
-        let d = store::find_decision(&tx, current.decision_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("activity without decision"))?;
-        // Its owner, and the decision's responsible person.
-        self.require(
-            ctx,
-            "activities.update",
-            d.forum_id,
-            Some(current.owner_person_id),
-            d.responsible_person_id.into_iter().collect(),
-        )
-        .await?;
+        let name = req.id.as_str();
+        let (tx, current) = self
+            .checked(ctx, |tx| {
+                Box::pin(async move {
+                    let current = store::find_activity(&tx, id)
+                        .await?
+                        .ok_or_else(|| ApiError::not_found("activity", name))?;
+                    let d = store::find_decision(&tx, current.decision_id)
+                        .await?
+                        .ok_or_else(|| ApiError::internal("activity without decision"))?;
+                    // Its owner, and the decision's responsible person.
+                    let designated: Vec<Uuid> = d.responsible_person_id.into_iter().collect();
+                    let ask = permission(
+                        "activities.update",
+                        d.forum_id,
+                        Some(current.owner_person_id),
+                        &designated,
+                    );
+                    Ok((tx, current, vec![ask]))
+                })
+            })
+            .await?;
         let new_etag = store::new_etag();
         let mut am: activity::ActiveModel = current.clone().into();
         am.status = Set(status.into());

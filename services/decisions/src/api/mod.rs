@@ -3,13 +3,16 @@
 mod convert;
 mod handlers;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use samverkan_core::{ApiError, RequestContext};
 use samverkan_db::{Access, Database, Tx};
 use samverkan_forums::ForumsClient;
 use samverkan_proto::decisions::v1 as pb;
 use samverkan_proto::decisions::v1::decisions_service_server::DecisionsService;
 use samverkan_proto::roles::v1::CheckPermissionRequest;
-use samverkan_roles::RolesClient;
+use samverkan_roles::{Load, RolesClient};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -41,6 +44,31 @@ impl DecisionsApi {
     }
 }
 
+/// The question to the roles service: may the principal do `action` in
+/// `forum`, on a resource of `owner` with `designated` people?
+pub(crate) fn permission(
+    action: &str,
+    forum: Uuid,
+    owner: Option<Uuid>,
+    designated: &[Uuid],
+) -> CheckPermissionRequest {
+    CheckPermissionRequest {
+        action: action.to_owned(),
+        forum_id: forum.to_string(),
+        owner_person_id: owner.map(|o| o.to_string()).unwrap_or_default(),
+        designated_person_ids: designated.iter().map(ToString::to_string).collect(),
+        ..Default::default()
+    }
+}
+
+/// What [`Handlers::checked_by`]'s load returns: the transaction it was
+/// given, what it read, and the inputs of the asking.
+pub(crate) type LoadBy<'r, T, K> =
+    Pin<Box<dyn Future<Output = Result<(Tx, T, K), ApiError>> + Send + 'r>>;
+
+/// What [`Handlers::checked_by`]'s asking answers.
+pub(crate) type Asked<'q, R> = Pin<Box<dyn Future<Output = Result<R, ApiError>> + Send + 'q>>;
+
 impl Handlers {
     async fn read(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
         self.db.begin(ctx, SERVICE, Access::Read).await
@@ -51,6 +79,8 @@ impl Handlers {
     }
 
     /// `PERMISSION_DENIED` with the roles service's reason unless allowed.
+    /// Never inside a write transaction: writes ask through
+    /// [`Handlers::checked`] or [`Handlers::checked_by`].
     async fn require(
         &self,
         ctx: &RequestContext,
@@ -60,17 +90,69 @@ impl Handlers {
         designated: Vec<Uuid>,
     ) -> Result<(), ApiError> {
         self.roles
-            .require(
-                ctx,
-                CheckPermissionRequest {
-                    action: action.to_owned(),
-                    forum_id: forum.to_string(),
-                    owner_person_id: owner.map(|o| o.to_string()).unwrap_or_default(),
-                    designated_person_ids: designated.iter().map(ToString::to_string).collect(),
-                    ..Default::default()
-                },
-            )
+            .require(ctx, permission(action, forum, owner, &designated))
             .await
+    }
+
+    /// Check, then act ([`RolesClient::check_then_write`]): `load` reads
+    /// what the use case works on and the permissions it needs, all of
+    /// which must be granted; the write transaction is returned with what
+    /// `load` read inside it.
+    async fn checked<'r, T>(
+        &self,
+        ctx: &RequestContext,
+        load: impl Fn(Tx) -> Load<'r, T> + Send + Sync,
+    ) -> Result<(Tx, T), ApiError> {
+        self.roles
+            .check_then_write(&self.db, ctx, SERVICE, load)
+            .await
+    }
+
+    /// Check, then act, when the asking is more than a list of questions
+    /// that must all pass (one permission or another, or a word from the
+    /// forums service): `load` runs in a read transaction and returns what
+    /// the use case works on and the inputs `ask` needs; `ask` runs outside
+    /// any transaction; then the write transaction begins and `load` runs
+    /// again in it. If the inputs changed meanwhile nothing is written and
+    /// the unit of work is rerun ([`ApiError::Conflict`]), as
+    /// [`RolesClient::check_then_write`] does.
+    async fn checked_by<'r, 'q, T, K, R>(
+        &self,
+        ctx: &RequestContext,
+        load: impl Fn(Tx) -> LoadBy<'r, T, K> + Send + Sync,
+        ask: impl FnOnce(K) -> Asked<'q, R> + Send,
+    ) -> Result<(Tx, T, R), ApiError>
+    where
+        K: Clone + PartialEq + Send,
+    {
+        let read = self.read(ctx).await?;
+        let (read, _, inputs) = load(read).await?;
+        read.commit().await?;
+        let answer = ask(inputs.clone()).await?;
+        let tx = self.write(ctx).await?;
+        let (tx, loaded, again) = load(tx).await?;
+        if again != inputs {
+            return Err(ApiError::Conflict(
+                "the record changed while permission was checked; nothing was saved, try again"
+                    .into(),
+            ));
+        }
+        Ok((tx, loaded, answer))
+    }
+
+    /// [`Handlers::checked_by`] with [`Handlers::secretary_or`]: `load`
+    /// returns the forum and the designated people to ask with.
+    async fn checked_secretary_or<'r, T>(
+        &self,
+        ctx: &RequestContext,
+        load: impl Fn(Tx) -> LoadBy<'r, T, (Uuid, Vec<Uuid>)> + Send + Sync,
+    ) -> Result<(Tx, T), ApiError> {
+        let (tx, loaded, ()) = self
+            .checked_by(ctx, load, |(forum, designated)| {
+                Box::pin(self.secretary_or(ctx, forum, designated))
+            })
+            .await?;
+        Ok((tx, loaded))
     }
 
     /// Allowed for the forum's secretary (who records minutes) or for one

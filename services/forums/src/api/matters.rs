@@ -215,19 +215,26 @@ impl Handlers {
         let etag = required_line("etag", &req.etag, 64)?;
         let forum = self.roles.get_forum(ctx, &req.forum_id).await?;
         let collaboration = convert::uuid("forum.collaboration_id", &forum.collaboration_id)?;
-        let tx = self.write(ctx).await?;
-        let current = visible_matter(&tx, &req.id).await?;
-        let next = transition(&current, Transition::Submit)?;
-        if !is_author(ctx, &current) {
-            let on = On {
-                forum: Some(forum_id),
-                municipality: Some(current.raising_municipality.clone()),
-                owner: current.author_person_id,
-                ..Default::default()
-            };
-            self.require(ctx, matter::rule(Transition::Submit).action, on)
-                .await?;
-        }
+        let (tx, (current, next)) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let current = visible_matter(&tx, &req.id).await?;
+                    let next = transition(&current, Transition::Submit)?;
+                    let checks = if is_author(ctx, &current) {
+                        Vec::new()
+                    } else {
+                        let on = On {
+                            forum: Some(forum_id),
+                            municipality: Some(current.raising_municipality.clone()),
+                            owner: current.author_person_id,
+                            ..Default::default()
+                        };
+                        vec![on.check(matter::rule(Transition::Submit).action)]
+                    };
+                    Ok((tx, (current, next), checks))
+                })
+            })
+            .await?;
         let change = json!({"submit": {"forum": forum_id, "collaboration": collaboration}});
         let submitted = row::Model {
             owner_tenant: None,
@@ -289,21 +296,35 @@ impl Handlers {
             ));
         }
         let etag = required_line("etag", &req.etag, 64)?;
-        let tx = self.write(ctx).await?;
-        let current = visible_matter(&tx, &req.id).await?;
-        let next = transition(&current, Transition::Escalate)?;
-        let forum_id = current
-            .forum_id
-            .ok_or_else(|| ApiError::internal("submitted matter without forum"))?;
-        self.require(
-            ctx,
-            matter::rule(Transition::Escalate).action,
-            On {
-                forum: Some(forum_id),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let with_forum = |m: &row::Model| {
+            m.forum_id
+                .ok_or_else(|| ApiError::internal("submitted matter without forum"))
+        };
+        // The forum the matter is with, and where it reports: asked of the
+        // roles service before any write transaction begins.
+        let forum = {
+            let tx = self.read(ctx).await?;
+            let m = visible_matter(&tx, &req.id).await?;
+            transition(&m, Transition::Escalate)?;
+            let f = with_forum(&m)?;
+            tx.commit().await?;
+            self.roles.get_forum(ctx, &f.to_string()).await?
+        };
+        let (tx, (current, next, forum_id)) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let current = visible_matter(&tx, &req.id).await?;
+                    let next = transition(&current, Transition::Escalate)?;
+                    let forum_id = with_forum(&current)?;
+                    let on = On {
+                        forum: Some(forum_id),
+                        ..Default::default()
+                    };
+                    let check = on.check(matter::rule(Transition::Escalate).action);
+                    Ok((tx, (current, next, forum_id), vec![check]))
+                })
+            })
+            .await?;
         let paragraph = store::find_paragraph(&tx, paragraph_id)
             .await?
             .ok_or_else(|| ApiError::not_found("paragraph", &req.paragraph_id))?;
@@ -323,7 +344,11 @@ impl Handlers {
                 "the § must be in this forum's minutes, record the outcome ESCALATED, and concern this matter",
             ));
         }
-        let forum = self.roles.get_forum(ctx, &forum_id.to_string()).await?;
+        if forum.id != forum_id.to_string() {
+            return Err(ApiError::Conflict(
+                "the matter moved to another forum meanwhile; nothing was saved, try again".into(),
+            ));
+        }
         let parent = convert::opt_uuid("forum.reports_to_forum_id", &forum.reports_to_forum_id)?
             .ok_or_else(|| {
                 ApiError::precondition(

@@ -218,16 +218,7 @@ impl Handlers {
         }
         let action = matter::rule(Transition::PutOnAgenda).action;
         let (tx, m) = self
-            .checked(ctx, |tx| {
-                Box::pin(async {
-                    let m = visible_meeting(&tx, "item.meeting_id", &i.meeting_id).await?;
-                    let on = On {
-                        forum: Some(m.forum_id),
-                        ..Default::default()
-                    };
-                    Ok((tx, m, vec![on.check(action)]))
-                })
-            })
+            .checked_meeting(ctx, "item.meeting_id", &i.meeting_id, action)
             .await?;
         let state = not_locked(&m)?;
         if state >= State::Held {
@@ -318,17 +309,9 @@ impl Handlers {
         req: pb::PublishAgendaRequest,
     ) -> Result<pb::PublishAgendaResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
-        let tx = self.write(ctx).await?;
-        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
-        self.require(
-            ctx,
-            "meetings.manage",
-            On {
-                forum: Some(m.forum_id),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let (tx, m) = self
+            .checked_meeting(ctx, "meeting_id", &req.meeting_id, "meetings.manage")
+            .await?;
         if not_locked(&m)? != State::Planned {
             return Err(ApiError::precondition(
                 "AGENDA_PUBLISHED",
@@ -373,19 +356,26 @@ impl Handlers {
         if text.is_empty() {
             return Err(ApiError::invalid_field("note.text", "must not be empty"));
         }
-        let tx = self.write(ctx).await?;
-        let item = store::find_agenda_item(&tx, item_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("agenda item", &n.agenda_item_id))?;
-        let m = store::find_meeting(&tx, item.meeting_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("meeting", item.meeting_id.to_string()))?;
-        let on = On {
-            forum: Some(m.forum_id),
-            municipality: Some(ctx.principal.tenant.to_string()),
-            ..Default::default()
-        };
-        self.require(ctx, "notes.write", on).await?;
+        let (tx, (item, m)) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let item = store::find_agenda_item(&tx, item_id)
+                        .await?
+                        .ok_or_else(|| ApiError::not_found("agenda item", &n.agenda_item_id))?;
+                    let m = store::find_meeting(&tx, item.meeting_id)
+                        .await?
+                        .ok_or_else(|| {
+                            ApiError::not_found("meeting", item.meeting_id.to_string())
+                        })?;
+                    let on = On {
+                        forum: Some(m.forum_id),
+                        municipality: Some(ctx.principal.tenant.to_string()),
+                        ..Default::default()
+                    };
+                    Ok((tx, (item, m), vec![on.check("notes.write")]))
+                })
+            })
+            .await?;
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
             .await?
@@ -469,53 +459,55 @@ impl Handlers {
                 ),
             ));
         }
-        let tx = self.write(ctx).await?;
         // The document follows its parent's visibility: private with a draft.
-        let (owner_tenant, collaboration_id) = match (matter_id, item_id) {
-            (Some(id), _) => {
-                let mt = store::find_matter(&tx, id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("matter", id.to_string()))?;
-                let author = mt.author == ctx.principal.subject
-                    && mt.raising_municipality == ctx.principal.tenant.as_str();
-                if !author {
-                    let forum = mt.forum_id.ok_or_else(|| {
-                        ApiError::PermissionDenied(
-                            "only the author adds documents to a draft".into(),
-                        )
-                    })?;
-                    self.require(
-                        ctx,
-                        "meetings.manage",
+        let (tx, (owner_tenant, collaboration_id)) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let forum_check = |forum: Uuid| {
                         On {
                             forum: Some(forum),
                             ..Default::default()
-                        },
-                    )
-                    .await?;
-                }
-                (mt.owner_tenant.clone(), mt.collaboration_id)
-            }
-            (None, Some(id)) => {
-                let item = store::find_agenda_item(&tx, id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("agenda item", id.to_string()))?;
-                let m = store::find_meeting(&tx, item.meeting_id)
-                    .await?
-                    .ok_or_else(|| ApiError::internal("meeting of item"))?;
-                self.require(
-                    ctx,
-                    "meetings.manage",
-                    On {
-                        forum: Some(m.forum_id),
-                        ..Default::default()
-                    },
-                )
-                .await?;
-                (None, Some(item.collaboration_id))
-            }
-            (None, None) => unreachable_parent()?,
-        };
+                        }
+                        .check("meetings.manage")
+                    };
+                    match (matter_id, item_id) {
+                        (Some(id), _) => {
+                            let mt = store::find_matter(&tx, id)
+                                .await?
+                                .ok_or_else(|| ApiError::not_found("matter", id.to_string()))?;
+                            let author = mt.author == ctx.principal.subject
+                                && mt.raising_municipality == ctx.principal.tenant.as_str();
+                            let checks = if author {
+                                Vec::new()
+                            } else {
+                                let forum = mt.forum_id.ok_or_else(|| {
+                                    ApiError::PermissionDenied(
+                                        "only the author adds documents to a draft".into(),
+                                    )
+                                })?;
+                                vec![forum_check(forum)]
+                            };
+                            Ok((tx, (mt.owner_tenant.clone(), mt.collaboration_id), checks))
+                        }
+                        (None, Some(id)) => {
+                            let item =
+                                store::find_agenda_item(&tx, id).await?.ok_or_else(|| {
+                                    ApiError::not_found("agenda item", id.to_string())
+                                })?;
+                            let m = store::find_meeting(&tx, item.meeting_id)
+                                .await?
+                                .ok_or_else(|| ApiError::internal("meeting of item"))?;
+                            Ok((
+                                tx,
+                                (None, Some(item.collaboration_id)),
+                                vec![forum_check(m.forum_id)],
+                            ))
+                        }
+                        (None, None) => Err(unreachable_parent()),
+                    }
+                })
+            })
+            .await?;
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
             .await?
@@ -907,11 +899,11 @@ impl Handlers {
     }
 }
 
-fn unreachable_parent() -> Result<(Option<String>, Option<Uuid>), ApiError> {
-    Err(ApiError::invalid_field(
+fn unreachable_parent() -> ApiError {
+    ApiError::invalid_field(
         "document.matter_id",
         "set exactly one of matter_id and agenda_item_id",
-    ))
+    )
 }
 
 /// Own notes, in agenda order then time.

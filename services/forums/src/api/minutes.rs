@@ -68,17 +68,9 @@ impl Handlers {
                 "must list who attended",
             ));
         }
-        let tx = self.write(ctx).await?;
-        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
-        self.require(
-            ctx,
-            "minutes.record",
-            On {
-                forum: Some(m.forum_id),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let (tx, m) = self
+            .checked_meeting(ctx, "meeting_id", &req.meeting_id, "minutes.record")
+            .await?;
         if not_locked(&m)? == State::Planned {
             return Err(ApiError::precondition(
                 "AGENDA_NOT_PUBLISHED",
@@ -126,17 +118,9 @@ impl Handlers {
                 "must say what was decided or noted",
             ));
         }
-        let tx = self.write(ctx).await?;
-        let m = visible_meeting(&tx, "paragraph.meeting_id", &p.meeting_id).await?;
-        self.require(
-            ctx,
-            "minutes.record",
-            On {
-                forum: Some(m.forum_id),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let (tx, m) = self
+            .checked_meeting(ctx, "paragraph.meeting_id", &p.meeting_id, "minutes.record")
+            .await?;
         minutes_open(&m)?;
         let mut changed = None;
         let stored = match tx
@@ -234,31 +218,41 @@ impl Handlers {
         for (i, p) in req.person_ids.iter().enumerate() {
             convert::uuid(&format!("person_ids[{i}]"), p)?;
         }
-        let tx = self.write(ctx).await?;
-        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
-        self.require(
-            ctx,
-            "minutes.record",
-            On {
-                forum: Some(m.forum_id),
-                ..Default::default()
-            },
-        )
-        .await?;
-        minutes_open(&m)?;
-        // Eligible: seats that may adjust, in the forum on the meeting's date.
-        let on =
-            samverkan_core::dates::to_proto(samverkan_core::dates::stockholm_date(m.start_time));
+        // The forum's composition on the meeting's date, asked of the roles
+        // service before any write transaction begins.
+        let (forum, date) = {
+            let tx = self.read(ctx).await?;
+            let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
+            tx.commit().await?;
+            (
+                m.forum_id,
+                samverkan_core::dates::stockholm_date(m.start_time),
+            )
+        };
         let comp = self
             .roles
             .composition(
                 ctx,
                 roles_pb::GetForumCompositionRequest {
-                    forum_id: m.forum_id.to_string(),
-                    on: Some(on),
+                    forum_id: forum.to_string(),
+                    on: Some(samverkan_core::dates::to_proto(date)),
                 },
             )
             .await?;
+        let (tx, m) = self
+            .checked_meeting(ctx, "meeting_id", &req.meeting_id, "minutes.record")
+            .await?;
+        if (
+            m.forum_id,
+            samverkan_core::dates::stockholm_date(m.start_time),
+        ) != (forum, date)
+        {
+            return Err(ApiError::Conflict(
+                "the meeting moved meanwhile; nothing was saved, try again".into(),
+            ));
+        }
+        minutes_open(&m)?;
+        // Eligible: seats that may adjust, in the forum on the meeting's date.
         let mut eligible: Vec<Eligible> = Vec::new();
         for s in comp.seats.iter().filter(|s| s.may_adjust) {
             if let Some(p) = &s.person
@@ -322,29 +316,31 @@ impl Handlers {
         ctx: &RequestContext,
         req: pb::AdjustMinutesRequest,
     ) -> Result<pb::AdjustMinutesResponse, ApiError> {
-        let tx = self.write(ctx).await?;
-        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
-        minutes_open(&m)?;
-        let adjusters = convert::ids(&m.adjusters);
-        if adjusters.len() != 2 {
-            return Err(ApiError::precondition(
-                "NO_ADJUSTERS",
-                format!("meetings/{}", m.id),
-                "designate the two adjusters first",
-            ));
-        }
-        let on = On {
-            forum: Some(m.forum_id),
-            designated: adjusters.clone(),
-            ..Default::default()
-        };
-        self.require(ctx, "minutes.adjust", on).await?;
-        let me = self
-            .roles
-            .person(ctx)
-            .await?
-            .map(|p| p.id)
-            .ok_or_else(|| ApiError::internal("adjuster without person"))?;
+        // Who the caller is, asked before any write transaction begins.
+        let me = self.roles.person(ctx).await?.map(|p| p.id);
+        let (tx, (m, adjusters)) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
+                    minutes_open(&m)?;
+                    let adjusters = convert::ids(&m.adjusters);
+                    if adjusters.len() != 2 {
+                        return Err(ApiError::precondition(
+                            "NO_ADJUSTERS",
+                            format!("meetings/{}", m.id),
+                            "designate the two adjusters first",
+                        ));
+                    }
+                    let on = On {
+                        forum: Some(m.forum_id),
+                        designated: adjusters.clone(),
+                        ..Default::default()
+                    };
+                    Ok((tx, (m, adjusters), vec![on.check("minutes.adjust")]))
+                })
+            })
+            .await?;
+        let me = me.ok_or_else(|| ApiError::internal("adjuster without person"))?;
         let mut done = convert::ids(&m.adjusted_by);
         if done.contains(&me) {
             return Err(ApiError::precondition(
@@ -421,17 +417,9 @@ impl Handlers {
                 "must say what is corrected",
             ));
         }
-        let tx = self.write(ctx).await?;
-        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
-        self.require(
-            ctx,
-            "minutes.record",
-            On {
-                forum: Some(m.forum_id),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let (tx, m) = self
+            .checked_meeting(ctx, "meeting_id", &req.meeting_id, "minutes.record")
+            .await?;
         if meeting_state(&m)? != State::Adjusted {
             return Err(ApiError::precondition(
                 "MINUTES_NOT_ADJUSTED",

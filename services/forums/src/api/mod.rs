@@ -117,6 +117,29 @@ impl Handlers {
         self.roles.require(ctx, on.check(action)).await
     }
 
+    /// The write transaction of a use case on one meeting that needs
+    /// `action` in the meeting's forum, and the meeting as read in it
+    /// (`NOT_FOUND` naming `field` if the caller may not see it).
+    async fn checked_meeting(
+        &self,
+        ctx: &RequestContext,
+        field: &str,
+        meeting_id: &str,
+        action: &str,
+    ) -> Result<(Tx, crate::store::meeting::Model), ApiError> {
+        self.checked(ctx, |tx| {
+            Box::pin(async {
+                let m = meetings::visible_meeting(&tx, field, meeting_id).await?;
+                let on = On {
+                    forum: Some(m.forum_id),
+                    ..Default::default()
+                };
+                Ok((tx, m, vec![on.check(action)]))
+            })
+        })
+        .await
+    }
+
     /// Check, then act ([`RolesClient::check_then_write`]): `load` reads
     /// what the use case works on and the permissions it needs; the write
     /// transaction is returned with what `load` read inside it.
