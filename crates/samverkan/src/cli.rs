@@ -255,6 +255,11 @@ struct LimitArgs {
     /// Database connections in the pool.
     #[arg(long, env = "SAMVERKAN_DB_MAX_CONNECTIONS", default_value_t = PoolOptions::default().max_connections, value_parser = clap::value_parser!(u32).range(1..))]
     db_max_connections: u32,
+    /// How long a call waits for a database connection (the database
+    /// unreachable, or every connection busy) before it answers
+    /// UNAVAILABLE: e.g. 30s, 2s.
+    #[arg(long, env = "SAMVERKAN_DB_ACQUIRE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    db_acquire_timeout: Duration,
 }
 
 fn default_max_document_bytes() -> usize {
@@ -274,7 +279,7 @@ impl LimitArgs {
             },
             db_pool: PoolOptions {
                 max_connections: self.db_max_connections,
-                ..PoolOptions::default()
+                acquire_timeout: self.db_acquire_timeout,
             },
         }
     }

@@ -26,6 +26,12 @@ impl Instance {
     /// Starts the binary `bin` (a test's `env!("CARGO_BIN_EXE_samverkan")`)
     /// on a free port against `database_url`.
     pub fn spawn(bin: &str, database_url: &str) -> Self {
+        Self::spawn_with(bin, database_url, &[])
+    }
+
+    /// [`Instance::spawn`] with more environment (e.g. a shorter
+    /// `SAMVERKAN_DB_ACQUIRE_TIMEOUT`).
+    pub fn spawn_with(bin: &str, database_url: &str, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let child = Command::new(bin)
             .args([
@@ -41,6 +47,7 @@ impl Instance {
             .env("RUST_LOG", "error")
             .env_remove("SAMVERKAN_SERVICES")
             .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
