@@ -38,7 +38,6 @@ impl SqliteFile {
 pub struct Database {
     pub(crate) conn: DatabaseConnection,
     backend: Backend,
-    pub(crate) gate: std::sync::Arc<crate::gate::Gate>,
     statements: crate::observe::StatementLog,
 }
 
@@ -142,7 +141,6 @@ impl Database {
         Ok(Self {
             conn,
             backend,
-            gate: crate::gate::Gate::new(pool.max_connections, pool.acquire_timeout),
             statements,
         })
     }

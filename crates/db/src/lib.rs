@@ -10,7 +10,6 @@
 pub mod audit;
 mod connect;
 mod errors;
-mod gate;
 pub mod idempotency;
 pub mod migration;
 pub mod observe;

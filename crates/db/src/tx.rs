@@ -24,8 +24,6 @@ pub struct Tx {
     service: &'static str,
     backend: Backend,
     access: Access,
-    /// Dropped after the transaction (fields drop in order).
-    _slot: crate::gate::Slot,
 }
 
 impl Database {
@@ -44,7 +42,6 @@ impl Database {
                 .then_some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        let slot = self.gate.enter().await?;
         let txn = self
             .conn
             .begin_with_options(opts)
@@ -71,7 +68,6 @@ impl Database {
             service,
             backend: self.backend(),
             access,
-            _slot: slot,
         })
     }
 }
