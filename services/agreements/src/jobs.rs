@@ -118,7 +118,15 @@ pub async fn activate_due(
         let members = roles
             .members_on(&ctx, &collaboration.to_string(), r.effective_from)
             .await?;
+        // Members were asked with no transaction open; the revision is read
+        // again in the write transaction, so a change made meanwhile (an
+        // approval, another process activating it) is not overwritten.
         let tx = db.begin(&ctx, SERVICE, Access::Write).await?;
+        let Some(r) = store::find_revision(&tx, r.id).await?.filter(|now| {
+            now.phase == Phase::Approvals.as_str() && now.effective_from == r.effective_from
+        }) else {
+            continue;
+        };
         match activate(&tx, r, &members, today).await {
             Ok(_) => {
                 tx.commit().await?;
