@@ -95,6 +95,8 @@ fn signing_alg(jwk: &Jwk) -> Option<Algorithm> {
 pub(crate) struct JwksStore {
     keys: RwLock<Arc<KeyMap>>,
     remote: Option<Remote>,
+    /// Background refreshes that failed (the cached keys kept serving).
+    pub(crate) failed_refreshes: std::sync::atomic::AtomicU64,
 }
 
 struct Remote {
@@ -112,6 +114,7 @@ impl JwksStore {
         Self {
             keys: RwLock::new(Arc::new(keys)),
             remote: None,
+            failed_refreshes: Default::default(),
         }
     }
 
@@ -131,6 +134,7 @@ impl JwksStore {
                 client,
                 last_forced: tokio::sync::Mutex::new(None),
             }),
+            failed_refreshes: Default::default(),
         });
         tokio::spawn(refresh_loop(
             Arc::downgrade(&store),
@@ -204,6 +208,9 @@ async fn refresh_loop(store: Weak<JwksStore>, every: Duration) {
         // The verifier is gone: nobody needs these keys any more.
         let Some(store) = store.upgrade() else { return };
         if let Err(e) = store.refresh().await {
+            store
+                .failed_refreshes
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let url = store
                 .remote
                 .as_ref()

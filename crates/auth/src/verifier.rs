@@ -108,6 +108,17 @@ impl Verifier {
         }
     }
 
+    /// How many background refreshes of the JWKS have failed so far (the
+    /// cached keys kept serving meanwhile); 0 for fixed keys.
+    pub fn failed_key_refreshes(&self) -> u64 {
+        match &self.inner.keys {
+            Keys::Jwks(store) => store
+                .failed_refreshes
+                .load(std::sync::atomic::Ordering::Relaxed),
+            Keys::Hmac(_) => 0,
+        }
+    }
+
     /// Verifies a JWT (without the `Bearer ` prefix) and returns who it
     /// names. Every refusal is an [`AuthError`] saying which check failed.
     pub async fn verify(&self, bearer_token: &str) -> Result<Principal, AuthError> {

@@ -131,8 +131,16 @@ async fn keys_from_url_verify_and_survive_an_outage() {
         v.refresh_keys().await,
         Err(SetupError::FetchJwks { .. })
     ));
-    // Let the background refresh (every second) fail at least once, too.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Wait until the background refresh (every second) has failed, too.
+    let failed = v.failed_key_refreshes();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while v.failed_key_refreshes() == failed {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the background refresh never failed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     v.verify(&rs256(&claims()))
         .await
         .expect("cached after failed refreshes");
@@ -155,9 +163,16 @@ async fn background_refresh_picks_up_new_keys() {
         v.verify(&junk).await,
         Err(AuthError::UnknownKey(_))
     ));
+    // Wait for the background refresh itself, not for a guessed time.
     let hits = server.hits();
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert!(server.hits() > hits, "background refresh ran");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.hits() == hits {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the background refresh never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     v.verify(&es256(&claims()))
         .await
         .expect("rotated-in key via background refresh");

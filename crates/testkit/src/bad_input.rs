@@ -16,7 +16,8 @@ use crate::TestDb;
 pub type Snapshot = BTreeMap<String, (i64, String)>;
 
 /// Calls `f` until it is not refused by the per-principal rate limit: a
-/// call refused with `RESOURCE_EXHAUSTED` never reached the service.
+/// call refused with `RESOURCE_EXHAUSTED` never reached the service. It
+/// waits as long as the refusal's `RetryInfo` says, no guess.
 pub async fn paced<T, Fut: Future<Output = Result<T, Status>>>(
     f: impl Fn() -> Fut,
 ) -> Result<T, Status> {
@@ -25,11 +26,17 @@ pub async fn paced<T, Fut: Future<Output = Result<T, Status>>>(
         match f().await {
             Err(s) if s.code() == Code::ResourceExhausted && tries < 10 => {
                 tries += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                tokio::time::sleep(retry_wait(&s)).await;
             }
             other => return other,
         }
     }
+}
+
+/// How long a refusal by the rate limit says to wait (a second if it
+/// carries no `RetryInfo`, which the server always sends).
+pub fn retry_wait(s: &Status) -> std::time::Duration {
+    samverkan_server::limits::retry_delay(s).unwrap_or(std::time::Duration::from_secs(1))
 }
 
 /// Every table's row count and contents, read as the owner (outside

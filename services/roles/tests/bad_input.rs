@@ -126,7 +126,7 @@ async fn send_paced(c: &mut Client, req: &Req) -> Result<(), Status> {
         match req.clone().send(c).await {
             Err(s) if s.code() == Code::ResourceExhausted && tries < 10 => {
                 tries += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                tokio::time::sleep(samverkan_testkit::bad_input::retry_wait(&s)).await;
             }
             other => return other,
         }
