@@ -66,6 +66,9 @@ where
             rpc.service = %service,
             rpc.method = %method,
             municipality = tracing::field::Empty,
+            // In every log line of the call (JSON logs carry the span's
+            // fields), so an INTERNAL can be found in the trace backend.
+            trace_id = tracing::field::Empty,
             rpc.grpc.status_code = tracing::field::Empty,
             // Set to "error" for the codes the OTel gRPC conventions count as server errors.
             otel.status_code = tracing::field::Empty,
@@ -74,8 +77,17 @@ where
         // parent; an empty one would needlessly detach the span from anything enclosing it.
         // set_parent fails only when no OpenTelemetry layer is installed, i.e. export is off.
         let parent = extract_trace_context(req.headers());
-        if parent.span().span_context().is_valid() {
+        let trace_id = if parent.span().span_context().is_valid() {
+            let id = parent.span().span_context().trace_id();
             let _ = span.set_parent(parent);
+            Some(id)
+        } else {
+            // A new trace of our own, when OpenTelemetry is on.
+            let own = span.context().span().span_context().clone();
+            own.is_valid().then(|| own.trace_id())
+        };
+        if let Some(id) = trace_id {
+            span.record("trace_id", tracing::field::display(id));
         }
         // Entered while calling too, not only while polling: some services do their work (or
         // record fields on Span::current()) synchronously in `call`.

@@ -104,9 +104,17 @@ async fn tonic_server_continues_the_client_trace_and_records_status() {
     .await;
 
     let spans = server_spans(&exporter, 2).await;
+    let trace_id_key = Key::from_static_str("trace_id");
     for span in &spans {
         assert_eq!(span.span_context.trace_id(), caller_cx.trace_id());
         assert_eq!(span.parent_span_id, caller_cx.span_id());
+        // The field every log line of the call carries (an INTERNAL's too).
+        let logged = span
+            .attributes
+            .iter()
+            .find(|kv| kv.key == trace_id_key)
+            .map(|kv| kv.value.to_string());
+        assert_eq!(logged, Some(caller_cx.trace_id().to_string()));
     }
     let mut codes: Vec<_> = spans.iter().map(status_code).collect();
     codes.sort_by_key(|v| format!("{v:?}"));
