@@ -6,10 +6,12 @@
 //!   instance, with the same `request_id`;
 //! - § on one forum and year, over two meetings, each agenda item minuted
 //!   twice at once (different `request_id`s) through both instances;
+//! - decisions on one §: every § registered three times at once, twice
+//!   with the same `request_id` (once per instance) and once with another;
 //! - an etag race: many updates of one matter with the same etag.
 //!
 //! Afterwards: no duplicate numbers, no gaps in the gap-free series, each
-//! `request_id` made one row, exactly one etag winner, and no call was
+//! `request_id` made one row, one decision per §, exactly one etag winner, and no call was
 //! answered `INTERNAL` or with a code outside those issue #17 names.
 //! `ABORTED` and `UNAVAILABLE` are retried by the client with the same
 //! `request_id`, as a client app does.
@@ -20,6 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use samverkan_proto::decisions::v1 as dpb;
+use samverkan_proto::decisions::v1::decisions_service_client::DecisionsServiceClient;
 use samverkan_proto::forums::v1 as pb;
 use samverkan_proto::forums::v1::forums_service_client::ForumsServiceClient;
 use samverkan_testkit::process::Instance;
@@ -248,6 +252,7 @@ async fn torture(db: TestDb) {
     let won = calls.join_all().await.into_iter().filter(|w| *w).count();
     assert_eq!(won, 2 * per_meeting, "each agenda item minuted once");
     let mut paragraphs = Vec::new();
+    let mut minuted = Vec::new();
     for mt in &meetings {
         let minutes = forums(0)
             .get_minutes(as_(
@@ -262,6 +267,12 @@ async fn torture(db: TestDb) {
             .minutes
             .unwrap();
         assert_eq!(minutes.paragraphs.len(), per_meeting);
+        minuted.extend(
+            minutes
+                .paragraphs
+                .iter()
+                .map(|p| (mt.id.clone(), p.id.clone())),
+        );
         paragraphs.extend(minutes.paragraphs.into_iter().map(|p| (p.year, p.number)));
     }
     paragraphs.sort_unstable();
@@ -274,7 +285,71 @@ async fn torture(db: TestDb) {
         2 * per_meeting
     );
 
-    // 3. An etag race: many updates of one matter with the same etag.
+    // 3. Decisions on one §: each § registered three times at once, twice
+    // with one request_id (once per instance) and once with another.
+    let mut calls = tokio::task::JoinSet::new();
+    for (k, (meeting, paragraph)) in minuted.iter().enumerate() {
+        for (copy, rid) in [(0, "a"), (1, "a"), (1, "b")] {
+            let channel = channels[(k + copy) % 2].clone();
+            let (tally, limit) = (tally.clone(), limit.clone());
+            let request = dpb::RegisterDecisionRequest {
+                request_id: format!("beslut-{k}-{rid}"),
+                decision: Some(dpb::Decision {
+                    meeting_id: meeting.clone(),
+                    paragraph_id: paragraph.clone(),
+                    responsible_role_code: "it-chef".into(),
+                    ..Default::default()
+                }),
+            };
+            calls.spawn(async move {
+                let _p = limit.acquire_owned().await.unwrap();
+                let c = DecisionsServiceClient::new(channel);
+                let answer = until_answered(&tally, "RegisterDecision", || {
+                    let (mut c, r) = (c.clone(), request.clone());
+                    async move { c.register_decision(as_(SOFIA, r)).await }
+                })
+                .await;
+                match answer {
+                    Ok(r) => Some((k, request.request_id, r.decision.unwrap().id)),
+                    Err(s) => {
+                        assert_eq!(s.code(), Code::AlreadyExists, "{s:?}");
+                        None
+                    }
+                }
+            });
+        }
+    }
+    let mut winners: BTreeMap<usize, BTreeSet<(String, String)>> = BTreeMap::new();
+    for (k, rid, id) in calls.join_all().await.into_iter().flatten() {
+        winners.entry(k).or_default().insert((rid, id));
+    }
+    for k in 0..minuted.len() {
+        let w = winners.get(&k).map(BTreeSet::len).unwrap_or(0);
+        assert_eq!(
+            w,
+            1,
+            "§ {k}: one decision, one request_id won: {:?}",
+            winners.get(&k)
+        );
+    }
+    let registered = DecisionsServiceClient::new(channels[0].clone())
+        .list_decisions(as_(
+            SOFIA,
+            dpb::ListDecisionsRequest {
+                page_size: 200,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .decisions;
+    let per_paragraph: BTreeSet<&str> =
+        registered.iter().map(|d| d.paragraph_id.as_str()).collect();
+    assert_eq!(registered.len(), minuted.len(), "one decision per §");
+    assert_eq!(per_paragraph.len(), minuted.len());
+
+    // 4. An etag race: many updates of one matter with the same etag.
     let racers = 16 * n;
     let draft = forums(0)
         .create_matter(as_(
