@@ -344,3 +344,56 @@ impl RolesClient {
         Ok((tx, loaded))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use samverkan_core::{RequestContext, TenantId, TenantScope};
+    use samverkan_db::{Database, SqliteFile};
+
+    use super::*;
+
+    /// The permissions a use case needs changed between the check and the
+    /// write transaction (the record moved meanwhile): the unit of work is
+    /// told to rerun, and nothing of the second load is handed out.
+    #[tokio::test]
+    async fn changed_permission_inputs_answer_conflict() {
+        let dir = std::env::temp_dir().join("samverkan-tests");
+        let path = dir.join(format!("check-{}.db", samverkan_core::new_uuid().simple()));
+        let db = Database::connect(&SqliteFile::url(&path).unwrap())
+            .await
+            .unwrap();
+        let ctx = RequestContext::system(
+            TenantScope::private(TenantId::parse("tranemo").unwrap()),
+            "test",
+        );
+        let roles = RolesClient::local(db.clone());
+        let loads = AtomicUsize::new(0);
+        let out = roles
+            .check_then_write(&db, &ctx, "test", |tx| {
+                let n = loads.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async move {
+                    // First load: nothing to ask; the second would need a check.
+                    let checks = if n == 0 {
+                        Vec::new()
+                    } else {
+                        vec![pb::CheckPermissionRequest {
+                            action: "meetings.manage".into(),
+                            ..Default::default()
+                        }]
+                    };
+                    Ok((tx, n, checks))
+                })
+            })
+            .await;
+        let err = out.map(|(_, n)| n).unwrap_err();
+        assert!(err.is_transient(), "{err:?}");
+        assert_eq!(err.code(), tonic::Code::Aborted);
+        assert_eq!(loads.load(Ordering::SeqCst), 2, "loaded before and inside");
+        db.close().await.ok();
+        for suffix in ["", "-wal", "-shm"] {
+            std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+        }
+    }
+}
