@@ -8,6 +8,7 @@
 //! transaction-local settings that the row-level-security policies read.
 
 pub mod audit;
+pub mod check;
 mod connect;
 mod errors;
 pub mod idempotency;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use samverkan_core::remote::Peer;
 use samverkan_core::{ApiError, RequestContext};
-use samverkan_db::{Access, Database, Tx};
+use samverkan_db::{Database, Tx};
 use samverkan_proto::roles::v1 as pb;
 use samverkan_proto::roles::v1::roles_service_client::RolesServiceClient;
 use tonic::transport::Channel;
@@ -203,17 +203,8 @@ impl RolesCalls for Remote {
 pub struct RolesClient(Arc<dyn RolesCalls>);
 
 /// What a use case reads before it writes, and the permissions it needs
-/// ([`RolesClient::check_then_write`]): the transaction it was given back,
-/// what it read, and the questions for the roles service. Boxed, and the
-/// transaction moved in and out, so that the future may borrow the
-/// request (`'r`) and is `Send` for tonic.
-pub type Load<'r, T> = std::pin::Pin<
-    Box<
-        dyn std::future::Future<Output = Result<(Tx, T, Vec<pb::CheckPermissionRequest>), ApiError>>
-            + Send
-            + 'r,
-    >,
->;
+/// ([`RolesClient::check_then_write`]).
+pub type Load<'r, T> = samverkan_db::check::Loaded<'r, T, Vec<pb::CheckPermissionRequest>>;
 
 impl std::fmt::Debug for RolesClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -304,22 +295,12 @@ impl RolesClient {
         }
     }
 
-    /// Check, then act: the way a write use case asks for permission
-    /// without calling the roles service inside its write transaction
-    /// (issue #17). `load` reads what the use case works on and says which
-    /// permissions it needs:
-    ///
-    /// 1. `load` runs in a read transaction, which ends;
-    /// 2. every permission is asked for, outside any transaction;
-    /// 3. the write transaction begins and `load` runs again in it: the
-    ///    use case goes on with what this second run read. If it now needs
-    ///    other permissions (the record moved to another forum, its owner
-    ///    changed), the unit of work is rerun from the start
-    ///    ([`ApiError::Conflict`]).
-    ///
-    /// So a write transaction issues only local SQL and never waits on the
-    /// network while it holds locks, and no request ever holds two
-    /// connections of the pool at once.
+    /// Check, then act ([`samverkan_db::check`]) for permissions: `load`
+    /// reads what the use case works on and names the permissions it needs;
+    /// each is asked for with no transaction open and must be granted;
+    /// then the write transaction is returned with what `load` read in it.
+    /// If the second load needs other permissions (the record moved, its
+    /// owner changed), the unit of work is rerun ([`ApiError::Conflict`]).
     pub async fn check_then_write<'r, T>(
         &self,
         db: &Database,
@@ -327,20 +308,15 @@ impl RolesClient {
         service: &'static str,
         load: impl Fn(Tx) -> Load<'r, T> + Send + Sync,
     ) -> Result<(Tx, T), ApiError> {
-        let read = db.begin(ctx, service, Access::Read).await?;
-        let (read, _, checks) = load(read).await?;
-        read.commit().await?;
-        for c in &checks {
-            self.require(ctx, c.clone()).await?;
-        }
-        let tx = db.begin(ctx, service, Access::Write).await?;
-        let (tx, loaded, again) = load(tx).await?;
-        if again != checks {
-            return Err(ApiError::Conflict(
-                "the record changed while permission was checked; nothing was saved, try again"
-                    .into(),
-            ));
-        }
+        let ask = |checks: Vec<pb::CheckPermissionRequest>| -> samverkan_db::check::Answer<'_, ()> {
+            Box::pin(async move {
+                for c in checks {
+                    self.require(ctx, c).await?;
+                }
+                Ok(())
+            })
+        };
+        let (tx, loaded, ()) = db.check_then_write(ctx, service, load, ask).await?;
         Ok((tx, loaded))
     }
 }

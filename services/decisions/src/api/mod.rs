@@ -3,9 +3,6 @@
 mod convert;
 mod handlers;
 
-use std::future::Future;
-use std::pin::Pin;
-
 use samverkan_core::{ApiError, RequestContext};
 use samverkan_db::{Access, Database, Tx};
 use samverkan_forums::ForumsClient;
@@ -61,13 +58,7 @@ pub(crate) fn permission(
     }
 }
 
-/// What [`Handlers::checked_by`]'s load returns: the transaction it was
-/// given, what it read, and the inputs of the asking.
-pub(crate) type LoadBy<'r, T, K> =
-    Pin<Box<dyn Future<Output = Result<(Tx, T, K), ApiError>> + Send + 'r>>;
-
-/// What [`Handlers::checked_by`]'s asking answers.
-pub(crate) type Asked<'q, R> = Pin<Box<dyn Future<Output = Result<R, ApiError>> + Send + 'q>>;
+pub(crate) use samverkan_db::check::{Answer as Asked, Loaded as LoadBy};
 
 impl Handlers {
     async fn read(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
@@ -108,14 +99,9 @@ impl Handlers {
             .await
     }
 
-    /// Check, then act, when the asking is more than a list of questions
-    /// that must all pass (one permission or another, or a word from the
-    /// forums service): `load` runs in a read transaction and returns what
-    /// the use case works on and the inputs `ask` needs; `ask` runs outside
-    /// any transaction; then the write transaction begins and `load` runs
-    /// again in it. If the inputs changed meanwhile nothing is written and
-    /// the unit of work is rerun ([`ApiError::Conflict`]), as
-    /// [`RolesClient::check_then_write`] does.
+    /// Check, then act ([`samverkan_db::check`]) when the asking is more
+    /// than a list of permissions that must all be granted (one permission
+    /// or another, or a word from the forums service).
     async fn checked_by<'r, 'q, T, K, R>(
         &self,
         ctx: &RequestContext,
@@ -125,19 +111,7 @@ impl Handlers {
     where
         K: Clone + PartialEq + Send,
     {
-        let read = self.read(ctx).await?;
-        let (read, _, inputs) = load(read).await?;
-        read.commit().await?;
-        let answer = ask(inputs.clone()).await?;
-        let tx = self.write(ctx).await?;
-        let (tx, loaded, again) = load(tx).await?;
-        if again != inputs {
-            return Err(ApiError::Conflict(
-                "the record changed while permission was checked; nothing was saved, try again"
-                    .into(),
-            ));
-        }
-        Ok((tx, loaded, answer))
+        self.db.check_then_write(ctx, SERVICE, load, ask).await
     }
 
     /// [`Handlers::checked_by`] with [`Handlers::secretary_or`]: `load`

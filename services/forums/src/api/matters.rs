@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::convert::{self, matter_pb};
 use super::{Handlers, On};
+use crate::SERVICE;
 use crate::domain::matter::{self, State, Transition};
 use crate::domain::meeting::reference;
 use crate::store::{self, MatterFilter, matter as row};
@@ -300,30 +301,33 @@ impl Handlers {
             m.forum_id
                 .ok_or_else(|| ApiError::internal("submitted matter without forum"))
         };
-        // The forum the matter is with, and where it reports: asked of the
-        // roles service before any write transaction begins.
-        let forum = {
-            let tx = self.read(ctx).await?;
-            let m = visible_matter(&tx, &req.id).await?;
-            transition(&m, Transition::Escalate)?;
-            let f = with_forum(&m)?;
-            tx.commit().await?;
-            self.roles.get_forum(ctx, &f.to_string()).await?
-        };
-        let (tx, (current, next, forum_id)) = self
-            .checked(ctx, |tx| {
-                Box::pin(async {
-                    let current = visible_matter(&tx, &req.id).await?;
-                    let next = transition(&current, Transition::Escalate)?;
-                    let forum_id = with_forum(&current)?;
-                    let on = On {
-                        forum: Some(forum_id),
-                        ..Default::default()
-                    };
-                    let check = on.check(matter::rule(Transition::Escalate).action);
-                    Ok((tx, (current, next, forum_id), vec![check]))
-                })
-            })
+        // The permission, and the forum the matter is with and where it
+        // reports, asked of the roles service before the write transaction.
+        let (tx, (current, next, forum_id), forum) = self
+            .db
+            .check_then_write(
+                ctx,
+                SERVICE,
+                |tx| {
+                    Box::pin(async {
+                        let current = visible_matter(&tx, &req.id).await?;
+                        let next = transition(&current, Transition::Escalate)?;
+                        let forum_id = with_forum(&current)?;
+                        let on = On {
+                            forum: Some(forum_id),
+                            ..Default::default()
+                        };
+                        let check = on.check(matter::rule(Transition::Escalate).action);
+                        Ok((tx, (current, next, forum_id), (check, forum_id)))
+                    })
+                },
+                |(check, forum_id)| {
+                    Box::pin(async move {
+                        self.roles.require(ctx, check).await?;
+                        self.roles.get_forum(ctx, &forum_id.to_string()).await
+                    })
+                },
+            )
             .await?;
         let paragraph = store::find_paragraph(&tx, paragraph_id)
             .await?
@@ -342,11 +346,6 @@ impl Handlers {
                 "NO_ESCALATION_PARAGRAPH",
                 format!("paragraphs/{paragraph_id}"),
                 "the § must be in this forum's minutes, record the outcome ESCALATED, and concern this matter",
-            ));
-        }
-        if forum.id != forum_id.to_string() {
-            return Err(ApiError::Conflict(
-                "the matter moved to another forum meanwhile; nothing was saved, try again".into(),
             ));
         }
         let parent = convert::opt_uuid("forum.reports_to_forum_id", &forum.reports_to_forum_id)?

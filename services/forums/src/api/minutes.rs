@@ -14,6 +14,7 @@ use super::convert::{self, minutes_pb, paragraph_pb};
 use super::matters::{description, transition};
 use super::meetings::{meeting_state, not_locked, visible_meeting};
 use super::{Handlers, On};
+use crate::SERVICE;
 use crate::domain::matter::Transition;
 use crate::domain::meeting::{self as rules, ChangeKind, Eligible, State, reference};
 use crate::store::{self, matter as matter_row, meeting, paragraph};
@@ -218,39 +219,41 @@ impl Handlers {
         for (i, p) in req.person_ids.iter().enumerate() {
             convert::uuid(&format!("person_ids[{i}]"), p)?;
         }
-        // The forum's composition on the meeting's date, asked of the roles
-        // service before any write transaction begins.
-        let (forum, date) = {
-            let tx = self.read(ctx).await?;
-            let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
-            tx.commit().await?;
-            (
-                m.forum_id,
-                samverkan_core::dates::stockholm_date(m.start_time),
-            )
-        };
-        let comp = self
-            .roles
-            .composition(
+        // The permission, and the forum's composition on the meeting's date,
+        // asked of the roles service before the write transaction begins.
+        let (tx, m, comp) = self
+            .db
+            .check_then_write(
                 ctx,
-                roles_pb::GetForumCompositionRequest {
-                    forum_id: forum.to_string(),
-                    on: Some(samverkan_core::dates::to_proto(date)),
+                SERVICE,
+                |tx| {
+                    Box::pin(async {
+                        let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
+                        let on = On {
+                            forum: Some(m.forum_id),
+                            ..Default::default()
+                        };
+                        let date = samverkan_core::dates::stockholm_date(m.start_time);
+                        let inputs = (on.check("minutes.record"), m.forum_id, date);
+                        Ok((tx, m, inputs))
+                    })
+                },
+                |(check, forum, date)| {
+                    Box::pin(async move {
+                        self.roles.require(ctx, check).await?;
+                        self.roles
+                            .composition(
+                                ctx,
+                                roles_pb::GetForumCompositionRequest {
+                                    forum_id: forum.to_string(),
+                                    on: Some(samverkan_core::dates::to_proto(date)),
+                                },
+                            )
+                            .await
+                    })
                 },
             )
             .await?;
-        let (tx, m) = self
-            .checked_meeting(ctx, "meeting_id", &req.meeting_id, "minutes.record")
-            .await?;
-        if (
-            m.forum_id,
-            samverkan_core::dates::stockholm_date(m.start_time),
-        ) != (forum, date)
-        {
-            return Err(ApiError::Conflict(
-                "the meeting moved meanwhile; nothing was saved, try again".into(),
-            ));
-        }
         minutes_open(&m)?;
         // Eligible: seats that may adjust, in the forum on the meeting's date.
         let mut eligible: Vec<Eligible> = Vec::new();
