@@ -23,7 +23,6 @@ pub struct Tx {
     ctx: RequestContext,
     service: &'static str,
     backend: Backend,
-    access: Access,
 }
 
 impl Database {
@@ -67,7 +66,6 @@ impl Database {
             ctx: ctx.clone(),
             service,
             backend: self.backend(),
-            access,
         })
     }
 }
@@ -109,11 +107,6 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         self.backend
-    }
-
-    /// Whether this transaction was begun to write.
-    pub fn access(&self) -> Access {
-        self.access
     }
 
     /// Commits the transaction.
