@@ -92,7 +92,7 @@ mod tests {
     }
 
     #[test]
-    fn backoff_grows_and_is_capped() {
+    fn backoff_is_capped() {
         for attempt in 1..20 {
             assert!(backoff(attempt) < Duration::from_millis(161));
         }

@@ -27,12 +27,11 @@ use samverkan_proto::decisions::v1::decisions_service_client::DecisionsServiceCl
 use samverkan_proto::forums::v1 as pb;
 use samverkan_proto::forums::v1::forums_service_client::ForumsServiceClient;
 use samverkan_testkit::process::Instance;
-use samverkan_testkit::story::{as_, hold, meeting, publish};
+use samverkan_testkit::story::{as_, forum_ids_via, hold, meeting, publish};
 use samverkan_testkit::{TestDb, figure};
 use tonic::Code;
 
 const SOFIA: &str = "sofia.lindstrom@tranemo.se"; // secretary of IT-forum utveckling
-const EVA: &str = "eva.dahlgren@ulricehamn.se"; // chairs IT-forum utveckling
 
 /// Codes a conflicting write may answer (issue #17), besides OK.
 const ALLOWED: [Code; 5] = [
@@ -115,21 +114,7 @@ async fn torture(db: TestDb) {
     b.ready().await;
     let channels = [a.channel().await, b.channel().await];
     let forums = |i: usize| ForumsServiceClient::new(channels[i % 2].clone());
-    let utveckling = {
-        let mut roles = samverkan_proto::roles::v1::roles_service_client::RolesServiceClient::new(
-            channels[0].clone(),
-        );
-        roles
-            .list_forums(as_(EVA, Default::default()))
-            .await
-            .unwrap()
-            .into_inner()
-            .forums
-            .into_iter()
-            .find(|f| f.code == "utveckling")
-            .unwrap()
-            .id
-    };
+    let (utveckling, _) = forum_ids_via(channels[0].clone()).await;
     let tally = Tally::default();
     let limit = Arc::new(tokio::sync::Semaphore::new(32));
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use samverkan_proto::forums::v1 as pb;
 use samverkan_proto::forums::v1::forums_service_client::ForumsServiceClient;
 use samverkan_testkit::process::Instance;
-use samverkan_testkit::story::{as_, meeting};
+use samverkan_testkit::story::{as_, forum_ids_via, meeting};
 use samverkan_testkit::{TestDb, figure};
 use tonic::Code;
 use tonic::transport::Channel;
@@ -100,20 +100,7 @@ async fn watch_meeting(db: TestDb) {
         Some(b) => b.channel().await,
         None => ca.clone(),
     };
-    let utveckling = {
-        let mut roles =
-            samverkan_proto::roles::v1::roles_service_client::RolesServiceClient::new(ca.clone());
-        roles
-            .list_forums(as_(EVA, Default::default()))
-            .await
-            .unwrap()
-            .into_inner()
-            .forums
-            .into_iter()
-            .find(|f| f.code == "utveckling")
-            .unwrap()
-            .id
-    };
+    let (utveckling, _) = forum_ids_via(ca.clone()).await;
     let m = meeting(
         &mut ForumsServiceClient::new(ca.clone()),
         SOFIA,

@@ -35,7 +35,13 @@ pub fn at(y: i32, mo: u32, d: u32, h: u32) -> Option<Timestamp> {
 
 /// The ids of IT-forum utveckling and IT-styrgruppen in the demo.
 pub async fn forum_ids(server: &TestServer) -> (String, String) {
-    let mut roles = RolesServiceClient::new(server.channel().await);
+    forum_ids_via(server.channel().await).await
+}
+
+/// [`forum_ids`], asked through `channel` (e.g. of a `samverkan serve`
+/// child process).
+pub async fn forum_ids_via(channel: Channel) -> (String, String) {
+    let mut roles = RolesServiceClient::new(channel);
     let forums = roles
         .list_forums(as_(EVA, ListForumsRequest::default()))
         .await

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::convert::{self, agreement_pb, proposal_pb, revision_pb, version_pb};
 use super::{Handlers, permission};
+use crate::SERVICE;
 use crate::domain::revision::{Change, Phase, consolidate};
 use crate::domain::text;
 use crate::jobs::{self, DECISION_REQUESTED};
@@ -520,41 +521,46 @@ impl Handlers {
     ) -> Result<pb::AdvanceRevisionResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
         // Going to the decision needs the collaboration's forums, going into
-        // force its members on the effective date: the roles service is
-        // asked before any transaction, from a first read of the revision,
-        // and its answer used only if the write transaction reads the same
-        // phase, collaboration and date (else the unit of work is rerun).
-        // Its errors are answered where they were when it was asked inside
-        // the transaction: after the permission check and the phase's.
-        let tx = self.read(ctx).await?;
-        let pre = visible_revision(&tx, "id", &req.id).await?;
-        tx.commit().await?;
-        let ahead = Phase::parse(&pre.phase).and_then(Phase::next);
-        let pre_collab = pre.collaboration_id.to_string();
-        let forums = match ahead {
-            Some(Phase::Decision) => Some(self.roles.list_forums(ctx, &pre_collab).await),
-            _ => None,
-        };
-        let members = match ahead {
-            Some(Phase::InForce) => Some(
-                self.roles
-                    .members_on(ctx, &pre_collab, pre.effective_from)
-                    .await,
-            ),
-            _ => None,
-        };
-        let (tx, r) = self
-            .checked(ctx, |tx| {
-                Box::pin(async {
-                    let r = visible_revision(&tx, "id", &req.id).await?;
-                    let collab = CollaborationId(r.collaboration_id);
-                    let check = permission("agreements.revise", collab, None);
-                    Ok((tx, r, vec![check]))
-                })
-            })
+        // force its members on the effective date: asked of the roles service
+        // with the permission, before the write transaction begins
+        // (samverkan_db::check; rerun if the phase, collaboration or date
+        // changed meanwhile).
+        let (tx, r, (forums, members)) = self
+            .db
+            .check_then_write(
+                ctx,
+                SERVICE,
+                |tx| {
+                    Box::pin(async {
+                        let r = visible_revision(&tx, "id", &req.id).await?;
+                        let collab = CollaborationId(r.collaboration_id);
+                        let check = permission("agreements.revise", collab, None);
+                        let inputs = (check, r.phase.clone(), r.collaboration_id, r.effective_from);
+                        Ok((tx, r, inputs))
+                    })
+                },
+                |(check, phase, collab, effective)| {
+                    Box::pin(async move {
+                        self.roles.require(ctx, check).await?;
+                        let collab = collab.to_string();
+                        let ahead = Phase::parse(&phase).and_then(Phase::next);
+                        let forums = match ahead {
+                            Some(Phase::Decision) => {
+                                Some(self.roles.list_forums(ctx, &collab).await?)
+                            }
+                            _ => None,
+                        };
+                        let members = match ahead {
+                            Some(Phase::InForce) => {
+                                Some(self.roles.members_on(ctx, &collab, effective).await?)
+                            }
+                            _ => None,
+                        };
+                        Ok((forums, members))
+                    })
+                },
+            )
             .await?;
-        let same = (&r.phase, r.collaboration_id, r.effective_from)
-            == (&pre.phase, pre.collaboration_id, pre.effective_from);
         let collab = CollaborationId(r.collaboration_id);
         let phase = phase_of(&r)?;
         let next = phase.next().ok_or_else(|| {
@@ -590,7 +596,7 @@ impl Handlers {
             }
             Phase::Decision => {
                 // IT-styrgruppen gets the item on its backlog through the outbox.
-                let forums = asked(forums.filter(|_| same), "the revision")?;
+                let forums = forums.ok_or_else(|| ApiError::internal("forums not asked"))?;
                 let styrgruppen = forums
                     .iter()
                     .find(|f| f.reports_to_forum_id.is_empty())
@@ -615,7 +621,7 @@ impl Handlers {
                 }
             }
             Phase::InForce => {
-                let members = asked(members.filter(|_| same), "the revision")?;
+                let members = members.ok_or_else(|| ApiError::internal("members not asked"))?;
                 let saved = jobs::activate(&tx, r, &members, ctx.today).await?;
                 tx.commit().await?;
                 return Ok(pb::AdvanceRevisionResponse {
