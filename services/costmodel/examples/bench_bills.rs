@@ -144,6 +144,7 @@ fn input(month: usize, rng: &mut Lcg) -> Result<PeriodInput, Box<dyn std::error:
     Ok(PeriodInput {
         period: format!("2025-{:02}", month + 1),
         members,
+        partial_months: Default::default(),
         services,
         price_list: PriceList {
             version: "prislista".into(),

@@ -64,6 +64,7 @@ fn year_2025() -> PeriodInput {
     PeriodInput {
         period: "2025".into(),
         members: vec!["ulricehamn".into(), "tranemo".into()],
+        partial_months: Default::default(),
         services: vec![
             service("konto", "Användarkonto", "konto/år", ChargeType::PerUnit),
             service("dator", "Hanterad dator", "dator/år", ChargeType::PerUnit),

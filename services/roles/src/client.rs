@@ -275,6 +275,21 @@ impl RolesClient {
             .collect())
     }
 
+    /// Every membership of a collaboration, past, present and future, with
+    /// its dates: what a question about a period is answered from.
+    pub async fn membership_history(
+        &self,
+        ctx: &RequestContext,
+        collaboration_id: &str,
+    ) -> Result<Vec<pb::Membership>, ApiError> {
+        let req = pb::ListMembersRequest {
+            collaboration_id: collaboration_id.to_owned(),
+            on: None,
+            include_history: true,
+        };
+        self.0.members(ctx, req).await
+    }
+
     /// The person behind the principal, if registered.
     pub async fn person(&self, ctx: &RequestContext) -> Result<Option<pb::Person>, ApiError> {
         Ok(self.0.who_am_i(ctx).await?.person)

@@ -21,6 +21,7 @@ use crate::domain::Money;
 use crate::domain::bill::{Bill, ChargeType, LineKind, compute_bills, key_weights};
 use crate::domain::csv;
 use crate::domain::explain::explain;
+use crate::domain::membership::{Membership, members_during};
 use crate::domain::reconcile::{PoolOutcome, reconcile};
 use crate::store::{self, bill, billing_run, reconciliation, scenario};
 
@@ -32,15 +33,6 @@ struct Meta {
     price_list_version: i32,
     billing_run_id: String,
     scenario_id: String,
-}
-
-/// The period's members: the caller's municipality and the municipalities
-/// it shares a collaboration with today, sorted. (The roles service decides
-/// membership; the request's scope carries its answer.)
-fn members(ctx: &RequestContext) -> Vec<String> {
-    let mut m: BTreeSet<String> = ctx.scope.peers.iter().map(|p| p.to_string()).collect();
-    m.insert(ctx.scope.tenant.to_string());
-    m.into_iter().collect()
 }
 
 fn not_issued(period: &str) -> ApiError {
@@ -127,7 +119,7 @@ impl Handlers {
     /// The bill `src` names, in the domain, with where it came from.
     async fn source_bill(
         &self,
-        ctx: &RequestContext,
+        history: &[Membership],
         tx: &Tx,
         collab: Uuid,
         municipality: &str,
@@ -176,8 +168,9 @@ impl Handlers {
                 meta.scenario_id = s.id.clone();
                 (scenario_choice(&s)?, Some(s))
             };
+            let members = members_during(history, year);
             let (mut inp, list) =
-                input::assemble(tx, collab, members(ctx), &period, year, choice).await?;
+                input::assemble(tx, collab, &members, &period, year, choice).await?;
             if let Some(s) = &sc {
                 input::apply_scenario(&mut inp, s)?;
             }
@@ -252,6 +245,7 @@ impl Handlers {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let (period, year) = convert::period("period", &req.period)?;
         self.require(ctx, EDIT, collab, None).await?;
+        let members = members_during(&self.membership_history(ctx, collab).await?, year);
         let tx = self.write(ctx).await?;
         let run = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
@@ -270,15 +264,9 @@ impl Handlers {
                 if store::run_of_period(&tx, collab, &period).await?.is_some() {
                     return Err(already_issued(&period));
                 }
-                let (inp, list) = input::assemble(
-                    &tx,
-                    collab,
-                    members(ctx),
-                    &period,
-                    year,
-                    PriceChoice::Published,
-                )
-                .await?;
+                let (inp, list) =
+                    input::assemble(&tx, collab, &members, &period, year, PriceChoice::Published)
+                        .await?;
                 let bills = compute_bills(&inp)?;
                 let now = store::now();
                 let run = billing_run::Model {
@@ -361,9 +349,10 @@ impl Handlers {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let municipality = convert::municipality("municipality_id", &req.municipality_id)?;
         let src = req.source.unwrap_or_default();
+        let history = self.membership_history(ctx, collab).await?;
         let tx = self.read(ctx).await?;
         let (b, meta) = self
-            .source_bill(ctx, &tx, collab, &municipality, &src, "source")
+            .source_bill(&history, &tx, collab, &municipality, &src, "source")
             .await?;
         tx.commit().await?;
         let detail = self.may_see_detail(ctx, collab, &municipality).await?;
@@ -382,12 +371,13 @@ impl Handlers {
         self.require_detail(ctx, collab, &municipality).await?;
         let from = req.from.unwrap_or_default();
         let to = req.to.unwrap_or_default();
+        let history = self.membership_history(ctx, collab).await?;
         let tx = self.read(ctx).await?;
         let (before, _) = self
-            .source_bill(ctx, &tx, collab, &municipality, &from, "from")
+            .source_bill(&history, &tx, collab, &municipality, &from, "from")
             .await?;
         let (after, _) = self
-            .source_bill(ctx, &tx, collab, &municipality, &to, "to")
+            .source_bill(&history, &tx, collab, &municipality, &to, "to")
             .await?;
         tx.commit().await?;
         let e = explain(&before, &after)?;
@@ -439,9 +429,10 @@ impl Handlers {
         }
         self.require_detail(ctx, collab, &municipality).await?;
         let src = req.bill.unwrap_or_default();
+        let history = self.membership_history(ctx, collab).await?;
         let tx = self.read(ctx).await?;
         let (b, _) = self
-            .source_bill(ctx, &tx, collab, &municipality, &src, "bill")
+            .source_bill(&history, &tx, collab, &municipality, &src, "bill")
             .await?;
         let (content, filename) = match table {
             pb::CsvTable::Bill => (
@@ -455,7 +446,7 @@ impl Handlers {
             _ => {
                 let from = req.from.unwrap_or_default();
                 let (before, _) = self
-                    .source_bill(ctx, &tx, collab, &municipality, &from, "from")
+                    .source_bill(&history, &tx, collab, &municipality, &from, "from")
                     .await?;
                 (
                     csv::explanation_csv(&explain(&before, &b)?),
@@ -794,11 +785,17 @@ impl Handlers {
     ) -> Result<pb::RunScenarioResponse, ApiError> {
         let tx = self.read(ctx).await?;
         let (row, s) = load_scenario(&tx, &req.id, "id").await?;
+        tx.commit().await?;
         let (period, year) = convert::period("scenario.period", &row.period)?;
+        let members = members_during(
+            &self.membership_history(ctx, row.collaboration_id).await?,
+            year,
+        );
+        let tx = self.read(ctx).await?;
         let (baseline_input, _) = input::assemble(
             &tx,
             row.collaboration_id,
-            members(ctx),
+            &members,
             &period,
             year,
             scenario_choice(&s)?,

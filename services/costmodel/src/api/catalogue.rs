@@ -790,7 +790,7 @@ impl Handlers {
     ) -> Result<pb::RecordVolumeResponse, ApiError> {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let v = req.volume.clone().unwrap_or_default();
-        let (period, _) = convert::period("volume.period", &v.period)?;
+        let (period, year) = convert::period("volume.period", &v.period)?;
         let municipality = convert::municipality("volume.municipality_id", &v.municipality_id)?;
         let unit = convert::opt_line("volume.unit", &v.unit, 200)?;
         let service_code = convert::code("volume.service_code", &v.service_code)?;
@@ -799,6 +799,8 @@ impl Handlers {
             convert::fraction("volume.quantity", v.quantity.as_ref())?,
         )?;
         self.require(ctx, EDIT, collab, None).await?;
+        self.require_member_during(ctx, collab, "volume.municipality_id", &municipality, year)
+            .await?;
         let tx = self.write(ctx).await?;
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
@@ -867,7 +869,7 @@ impl Handlers {
     ) -> Result<pb::RecordDirectChargeResponse, ApiError> {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let c = req.charge.clone().unwrap_or_default();
-        let (period, _) = convert::period("charge.period", &c.period)?;
+        let (period, year) = convert::period("charge.period", &c.period)?;
         let municipality = convert::municipality("charge.municipality_id", &c.municipality_id)?;
         let unit = convert::opt_line("charge.unit", &c.unit, 200)?;
         let service_code = convert::code("charge.service_code", &c.service_code)?;
@@ -877,6 +879,8 @@ impl Handlers {
             convert::fraction("charge.measured", c.measured.as_ref())?,
         )?;
         self.require(ctx, EDIT, collab, None).await?;
+        self.require_member_during(ctx, collab, "charge.municipality_id", &municipality, year)
+            .await?;
         let tx = self.write(ctx).await?;
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())

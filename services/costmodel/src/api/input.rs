@@ -17,6 +17,7 @@ use crate::domain::bill::{
     AllocationKey, Basis, ChargeType, DirectCharge, DriverValue, KeyComponent, PeriodInput,
     Service, Volume,
 };
+use crate::domain::membership::MONTHS;
 use crate::domain::price::PriceList;
 use crate::store::{self, price_list};
 
@@ -31,11 +32,13 @@ pub enum PriceChoice {
 /// Assembles the inputs in force for `period` (a year): the catalogue, the
 /// price list, per pool the key version with the latest effective date in
 /// the year or before, per driver the snapshot measured last by the end of
-/// the year, and the period's volumes and direct charges.
+/// the year, and the period's volumes and direct charges. `members` are
+/// the members during the period with their billed months
+/// ([`crate::domain::membership::members_during`]).
 pub async fn assemble(
     tx: &Tx,
     collab: Uuid,
-    members: Vec<String>,
+    members: &BTreeMap<String, u32>,
     period: &str,
     year: i32,
     choice: PriceChoice,
@@ -126,7 +129,12 @@ pub async fn assemble(
         .collect::<Result<_, ApiError>>()?;
     let input = PeriodInput {
         period: period.to_owned(),
-        members,
+        members: members.keys().cloned().collect(),
+        partial_months: members
+            .iter()
+            .filter(|(_, m)| **m < MONTHS)
+            .map(|(k, m)| (k.clone(), *m))
+            .collect(),
         services,
         price_list: PriceList {
             version: list.id.to_string(),
@@ -272,6 +280,10 @@ pub struct Frozen {
     drivers: Vec<FrozenDriver>,
     volumes: Vec<FrozenVolume>,
     direct_charges: Vec<FrozenCharge>,
+    /// Absent when every member was there all period, so that inputs
+    /// frozen before membership was dated read and write the same.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    partial_months: BTreeMap<String, u32>,
 }
 
 pub fn freeze(i: &PeriodInput) -> Result<String, ApiError> {
@@ -355,6 +367,7 @@ pub fn freeze(i: &PeriodInput) -> Result<String, ApiError> {
                 measured: ratio_text(c.measured),
             })
             .collect(),
+        partial_months: i.partial_months.clone(),
     };
     serde_json::to_string(&frozen).map_err(ApiError::internal_from)
 }
@@ -414,6 +427,7 @@ pub fn thaw(text: &str) -> Result<PeriodInput, ApiError> {
     Ok(PeriodInput {
         period: f.period,
         members: f.members,
+        partial_months: f.partial_months,
         services,
         price_list: PriceList {
             version: f.price_list_version,

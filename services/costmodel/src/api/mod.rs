@@ -5,7 +5,7 @@ mod catalogue;
 pub(crate) mod convert;
 mod input;
 
-use samverkan_core::{ApiError, RequestContext};
+use samverkan_core::{ApiError, RequestContext, dates};
 use samverkan_db::{Access, Database, Tx};
 use samverkan_proto::costmodel::v1 as pb;
 use samverkan_proto::costmodel::v1::cost_model_service_server::CostModelService;
@@ -15,6 +15,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::SERVICE;
+use crate::domain::membership::{Membership, members_during};
 
 /// Who may edit drafts, keys, drivers, volumes and charges, issue bills,
 /// reconcile and create scenarios.
@@ -111,6 +112,63 @@ impl Handlers {
     /// Whether the principal may see `municipality`'s per-unit detail. A
     /// refusal is an answer here, not an error: the caller still gets what
     /// every member may see.
+    /// Every membership of the collaboration with its dates, from the
+    /// roles service: the members of a period are those during it, never
+    /// today's ([`crate::domain::membership`]). Asked before a transaction
+    /// opens.
+    async fn membership_history(
+        &self,
+        ctx: &RequestContext,
+        collab: Uuid,
+    ) -> Result<Vec<Membership>, ApiError> {
+        self.roles
+            .membership_history(ctx, &collab.to_string())
+            .await?
+            .into_iter()
+            .map(|m| {
+                let bad_date = |e: ApiError| {
+                    ApiError::internal(format!("the roles service answered a bad date: {e}"))
+                };
+                let joined_on = m
+                    .joined_on
+                    .as_ref()
+                    .ok_or_else(|| ApiError::internal("a membership without a join date"))?;
+                Ok(Membership {
+                    member: m.municipality_id,
+                    joined_on: dates::from_proto(joined_on, "joined_on").map_err(bad_date)?,
+                    left_on: m
+                        .left_on
+                        .as_ref()
+                        .map(|d| dates::from_proto(d, "left_on"))
+                        .transpose()
+                        .map_err(bad_date)?,
+                })
+            })
+            .collect()
+    }
+
+    /// INVALID_ARGUMENT naming `field` unless `municipality` was a member
+    /// on some day of `year`: a volume or charge of a non-member could
+    /// never be billed.
+    async fn require_member_during(
+        &self,
+        ctx: &RequestContext,
+        collab: Uuid,
+        field: &str,
+        municipality: &str,
+        year: i32,
+    ) -> Result<(), ApiError> {
+        let members = members_during(&self.membership_history(ctx, collab).await?, year);
+        if members.contains_key(municipality) {
+            Ok(())
+        } else {
+            Err(ApiError::invalid_field(
+                field,
+                format!("{municipality} is not a member of the collaboration during {year}"),
+            ))
+        }
+    }
+
     async fn may_see_detail(
         &self,
         ctx: &RequestContext,

@@ -23,6 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::allocation::{self, Component, Node};
+use super::membership::MONTHS;
 use super::price::PriceList;
 use super::{CostError, Money, Ratio};
 
@@ -116,8 +117,14 @@ pub struct DirectCharge {
 pub struct PeriodInput {
     /// E.g. "2025" or "2025-03".
     pub period: String,
-    /// Member municipalities' codes.
+    /// Member municipalities' codes: those that were members during the
+    /// period ([`super::membership`]).
     pub members: Vec<String>,
+    /// Members billed for fewer than the period's 12 months (they joined or
+    /// left during it), with their billed months; everyone else pays for
+    /// the whole period. Their volumes count pro rata and their key
+    /// weights count per member-month.
+    pub partial_months: BTreeMap<String, u32>,
     pub services: Vec<Service>,
     pub price_list: PriceList,
     /// The key of each allocated service, by service code.
@@ -259,7 +266,7 @@ pub fn key_weights(input: &PeriodInput, key: &AllocationKey) -> Result<KeyWeight
                     Basis::Equal => 1,
                     Basis::Driver(d) => member_driver(input, m, d, &mut snapshots)?,
                 };
-                Ok((m.clone(), v))
+                Ok((m.clone(), member_months(input, m, v)?))
             })
             .collect::<Result<Vec<_>, CostError>>()?;
         components.push(Component {
@@ -271,6 +278,31 @@ pub fn key_weights(input: &PeriodInput, key: &AllocationKey) -> Result<KeyWeight
         weights: allocation::combine(&key.version, &components)?,
         snapshots,
     })
+}
+
+/// A key value counted per member-month when some member was a member
+/// for only part of the period: a member of 6 months weighs half of what
+/// the same value weighs for a whole year. With every member there for the
+/// whole period the value stands as it is (the same split, unscaled).
+fn member_months(input: &PeriodInput, member: &str, value: u64) -> Result<u64, CostError> {
+    if input.partial_months.is_empty() {
+        return Ok(value);
+    }
+    let months = input.partial_months.get(member).copied().unwrap_or(MONTHS);
+    value
+        .checked_mul(u64::from(months))
+        .ok_or(CostError::Overflow)
+}
+
+/// A volume counted for the member's billed months: yearly prices are
+/// paid for the months of membership only.
+fn billed_volume(input: &PeriodInput, member: &str, quantity: Ratio) -> Result<Ratio, CostError> {
+    match input.partial_months.get(member) {
+        None => Ok(quantity),
+        Some(&months) => quantity
+            .checked_mul(Ratio::new_i128(i128::from(months), i128::from(MONTHS))?)
+            .ok_or(CostError::Overflow),
+    }
 }
 
 /// A member's value of a driver: its member-level value, or failing that
@@ -384,6 +416,15 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
     if let Some(dup) = input.members.iter().find(|m| !seen.insert(*m)) {
         return Err(CostError::DuplicateKey(dup.clone()));
     }
+    for (m, months) in &input.partial_months {
+        check_member(input, m)?;
+        if *months == 0 || *months >= MONTHS {
+            return Err(CostError::Inconsistent(format!(
+                "{m} is billed for {months} months of period {}",
+                input.period
+            )));
+        }
+    }
     let mut lines: BTreeMap<&str, Vec<BillLine>> = input
         .members
         .iter()
@@ -401,7 +442,8 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
             )));
         }
         let p = price(input, &s.code)?;
-        let r = p.mul_rounded(v.quantity)?;
+        let quantity = billed_volume(input, &v.member, v.quantity)?;
+        let r = p.mul_rounded(quantity)?;
         push(
             &mut lines,
             &v.member,
@@ -410,7 +452,7 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
                 service: s.code.clone(),
                 name: s.name.clone(),
                 unit: v.unit.clone(),
-                quantity: v.quantity,
+                quantity,
                 measured: None,
                 unit_price: p,
                 amount: r.amount,
@@ -614,6 +656,7 @@ mod tests {
             drivers: vec![],
             volumes: vec![],
             direct_charges: vec![],
+            partial_months: BTreeMap::new(),
         }
     }
 
@@ -644,6 +687,59 @@ mod tests {
         let bills = compute_bills(&input()).unwrap();
         assert_eq!(bills[0].total.ore() + bills[1].total.ore(), 100);
         assert_eq!(bills[0].lines[0].quantity, Ratio::new(1, 2).unwrap());
+    }
+
+    #[test]
+    fn a_member_of_part_of_the_period_pays_for_its_months() {
+        let mut i = input();
+        i.services.push(Service {
+            code: "konto".into(),
+            name: "Användarkonto".into(),
+            unit_of_measure: "konto/år".into(),
+            charge: ChargeType::PerUnit,
+        });
+        i.price_list.prices.insert("konto".into(), kr(1_200));
+        i.price_list.prices.insert("bas".into(), kr(900));
+        for m in ["a", "b"] {
+            i.volumes.push(Volume {
+                member: m.into(),
+                unit: None,
+                service: "konto".into(),
+                quantity: Ratio::integer(10),
+            });
+        }
+        // b left on 30 June: 6 of 12 months.
+        i.partial_months.insert("b".into(), 6);
+        let bills = compute_bills(&i).unwrap();
+        let amount = |b: &Bill, kind: LineKind| -> i64 {
+            b.lines
+                .iter()
+                .find(|l| l.kind == kind)
+                .unwrap()
+                .amount
+                .ore()
+        };
+        // Volumes: 10 accounts × 1 200 kr for a, half a year of them for b.
+        assert_eq!(amount(&bills[0], LineKind::PerUnit), 1_200_000);
+        assert_eq!(amount(&bills[1], LineKind::PerUnit), 600_000);
+        assert_eq!(
+            bills[1].lines[0].quantity,
+            Ratio::integer(5),
+            "the line shows the billed quantity"
+        );
+        // Equal split by member-month: 12 to 6, so a pays two thirds.
+        assert_eq!(amount(&bills[0], LineKind::Allocated), 60_000);
+        assert_eq!(amount(&bills[1], LineKind::Allocated), 30_000);
+        // With both there all year, the split is the plain one.
+        i.partial_months.clear();
+        let bills = compute_bills(&i).unwrap();
+        assert_eq!(amount(&bills[1], LineKind::Allocated), 45_000);
+        // Months outside 1..=11, or of a non-member, are a fault.
+        for (m, months) in [("b", 0), ("b", 12), ("x", 3)] {
+            let mut i = input();
+            i.partial_months.insert(m.into(), months);
+            assert!(matches!(compute_bills(&i), Err(CostError::Inconsistent(_))));
+        }
     }
 
     #[test]

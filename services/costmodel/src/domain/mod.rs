@@ -10,6 +10,7 @@ pub mod allocation;
 pub mod bill;
 pub mod csv;
 pub mod explain;
+pub mod membership;
 pub mod price;
 pub mod reconcile;
 
