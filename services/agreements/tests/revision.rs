@@ -454,7 +454,12 @@ async fn through_decision(
     v
 }
 
-async fn approve(a: &mut Agreements, who: &str, revision: &str, paragraph: &str) {
+async fn approve(
+    a: &mut Agreements,
+    who: &str,
+    revision: &str,
+    paragraph: &str,
+) -> pb::RecordApprovalResponse {
     let draft = a
         .create_approval(as_(
             who,
@@ -482,7 +487,8 @@ async fn approve(a: &mut Agreements, who: &str, revision: &str, paragraph: &str)
         },
     ))
     .await
-    .unwrap();
+    .unwrap()
+    .into_inner()
 }
 
 async fn the_yearly_review(db: TestDb) {
@@ -539,15 +545,26 @@ async fn the_yearly_review(db: TestDb) {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
-    a.record_approval(as_(
-        BIRGITTA,
-        pb::RecordApprovalRequest {
-            id: tranemo.id.clone(),
-            etag: tranemo.etag.clone(),
-        },
-    ))
-    .await
-    .unwrap();
+    let first = a
+        .record_approval(as_(
+            BIRGITTA,
+            pb::RecordApprovalRequest {
+                id: tranemo.id.clone(),
+                etag: tranemo.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let waiting = first.revision.expect("the revision after the approval");
+    assert_eq!(waiting.phase, pb::Phase::Approvals as i32);
+    assert!(
+        waiting
+            .approvals
+            .iter()
+            .any(|m| m.municipality_id == "ulricehamn" && m.approval.is_none()),
+        "{waiting:?}"
+    );
 
     // One approval missing: not in force, even on its date.
     samverkan_server::background::run_once(&db.app, today)
@@ -591,8 +608,10 @@ async fn the_yearly_review(db: TestDb) {
     assert_eq!(err.code(), Code::FailedPrecondition);
     assert!(err.message().contains("ulricehamn"), "{}", err.message());
 
-    // With the last approval it goes into force.
-    approve(&mut a, LARS, &revision.id, "§ 201").await;
+    // The last approval puts it into force (its date has come) and says so.
+    let last = approve(&mut a, LARS, &revision.id, "§ 201").await;
+    let done = last.revision.expect("the revision after the approval");
+    assert_eq!(done.phase, pb::Phase::InForce as i32);
     samverkan_server::background::run_once(&db.app, today)
         .await
         .unwrap();

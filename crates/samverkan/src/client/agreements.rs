@@ -1081,19 +1081,20 @@ pub async fn run(ctx: &Ctx, cmd: AgreementCommand) -> anyhow::Result<Report> {
                     .ok_or_else(|| explain(s, "record the approval"))?,
                 Err(s) => return Err(explain(s, "record the approval")),
             };
-            let a = api(ctx)
+            let resp = api(ctx)
                 .record_approval(ctx.req(pb::RecordApprovalRequest {
                     id: draft.id,
                     etag: draft.etag,
                 }))
                 .await
                 .map_err(|s| explain(s, "record the approval"))?
-                .into_inner()
+                .into_inner();
+            let a = resp
                 .approval
                 .ok_or_else(|| anyhow!("the server answered without an approval"))?;
-            let r = get_revision(ctx, &r.id)
-                .await
-                .map_err(|s| explain(s, "read the revision"))?;
+            let r = resp
+                .revision
+                .ok_or_else(|| anyhow!("the server answered without the revision"))?;
             let waiting: Vec<&str> = r
                 .approvals
                 .iter()
@@ -1107,7 +1108,12 @@ pub async fn run(ctx: &Ctx, cmd: AgreementCommand) -> anyhow::Result<Report> {
                 a.paragraph_ref,
                 date(a.decided_on.as_ref())
             ));
-            report = if waiting.is_empty() {
+            report = if r.phase == pb::Phase::InForce as i32 {
+                report.line(format!(
+                    "Alla medlemmar har godkänt; den nya versionen gäller sedan {}",
+                    date(r.effective_from.as_ref())
+                ))
+            } else if waiting.is_empty() {
                 report.line(format!(
                     "Alla medlemmar har godkänt; den nya versionen gäller från {}",
                     date(r.effective_from.as_ref())

@@ -1173,20 +1173,37 @@ impl Handlers {
     ) -> Result<pb::RecordApprovalResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
         let id = convert::uuid("id", &req.id)?;
-        let (tx, (a, r)) = self
-            .checked(ctx, |tx| {
-                Box::pin(async {
-                    let a = store::find_approval(&tx, id)
-                        .await?
-                        .ok_or_else(|| ApiError::not_found("approval", &req.id))?;
-                    let r = store::find_revision(&tx, a.revision_id)
-                        .await?
-                        .ok_or_else(|| ApiError::internal("revision vanished"))?;
-                    let collab = CollaborationId(r.collaboration_id);
-                    let check = permission("approvals.record", collab, Some(&a.municipality));
-                    Ok((tx, (a, r), vec![check]))
-                })
-            })
+        // The members that must approve are those on the new version's
+        // effective date: asked of the roles service with the permission,
+        // before the write transaction (rerun if the revision's date moved).
+        let (tx, (a, r), members) = self
+            .db
+            .check_then_write(
+                ctx,
+                SERVICE,
+                |tx| {
+                    Box::pin(async {
+                        let a = store::find_approval(&tx, id)
+                            .await?
+                            .ok_or_else(|| ApiError::not_found("approval", &req.id))?;
+                        let r = store::find_revision(&tx, a.revision_id)
+                            .await?
+                            .ok_or_else(|| ApiError::internal("revision vanished"))?;
+                        let collab = CollaborationId(r.collaboration_id);
+                        let check = permission("approvals.record", collab, Some(&a.municipality));
+                        let inputs = (check, r.collaboration_id, r.effective_from);
+                        Ok((tx, (a, r), inputs))
+                    })
+                },
+                |(check, collab, effective)| {
+                    Box::pin(async move {
+                        self.roles.require(ctx, check).await?;
+                        self.roles
+                            .members_on(ctx, &collab.to_string(), effective)
+                            .await
+                    })
+                },
+            )
             .await?;
         in_phase(&r, &[Phase::Approvals], "recording approvals")?;
         if a.recorded {
@@ -1204,9 +1221,18 @@ impl Handlers {
             ..a
         };
         let saved = store::save_approval(&tx, recorded, &etag, json!({"record": {}})).await?;
+        // The approval that completes the set puts the new version into
+        // force when its date has come; otherwise the revision waits for
+        // the missing approvals or for the date, as the response shows.
+        let revision = match jobs::activate(&tx, r.clone(), &members, ctx.today).await {
+            Ok(in_force) => in_force,
+            Err(ApiError::FailedPrecondition { .. }) => r,
+            Err(e) => return Err(e),
+        };
         tx.commit().await?;
         Ok(pb::RecordApprovalResponse {
             approval: Some(convert::approval_pb(saved)),
+            revision: Some(self.revision_view(ctx, revision).await?),
         })
     }
 }
