@@ -719,6 +719,7 @@ async fn membership(db: &TestDb, ch: &Channel, meter: &mut Meter) {
             }],
             people: Vec::new(),
             styrgruppen_chair: None,
+            collaboration_administrators: Vec::new(),
         };
         samverkan_roles::bootstrap::bootstrap(&db.app, &spec)
             .await

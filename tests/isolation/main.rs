@@ -94,6 +94,14 @@ async fn isolation_matrix(db: TestDb) {
     } else {
         Vec::new()
     };
+    if only.as_deref().is_none_or(|o| "roles".contains(o)) {
+        tally.failures.extend(roles::refusals(&fx).await);
+        if db.backend == Backend::Postgres {
+            tally
+                .failures
+                .extend(person_written_only_by_its_municipality(&db).await);
+        }
+    }
     samverkan_testkit::figure(&format!(
         "isolation matrix ({:?}): {} RPCs, {} calls ({} denied, {} unauthenticated, {} allowed), {} database probes",
         db.backend,
@@ -126,6 +134,48 @@ fn scope(tenant: &str, collaboration: &str, peer: &str) -> TenantScope {
         collaborations: vec![CollaborationId(collaboration.parse().unwrap())],
         peers: vec![TenantId::parse(peer).unwrap()],
     }
+}
+
+/// On PostgreSQL a person row is written only in a transaction scoped to
+/// its own municipality: the caller's scope, with its collaboration and
+/// peers, cannot write one of a peer's (so onboarding a new member writes
+/// in the new member's scope, and nothing else does).
+async fn person_written_only_by_its_municipality(db: &TestDb) -> Vec<String> {
+    let insert = |owner: &str| {
+        format!(
+            "INSERT INTO people (id, owner_tenant, display_name, email, subject, create_time, update_time, etag) \
+             VALUES ('{}', '{owner}', 'RLS-prov', 'rls@{owner}.se', 'rls@{owner}.se', now(), now(), 'x')",
+            uuid::Uuid::now_v7()
+        )
+    };
+    let mut failures = Vec::new();
+    for (tenant, owner, allowed) in [
+        ("tranemo", "ulricehamn", false),
+        ("ulricehamn", "ulricehamn", true),
+    ] {
+        let ctx = RequestContext::system(
+            scope(tenant, DEMO_COLLABORATION, "tranemo"),
+            "isolation-probe",
+        );
+        let tx = db.app.begin(&ctx, "roles", Access::Write).await.unwrap();
+        let wrote = tx
+            .conn()
+            .execute_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                insert(owner),
+            ))
+            .await
+            .is_ok();
+        // Rolled back either way: this only asks whether the policy admits it.
+        drop(tx);
+        if wrote != allowed {
+            failures.push(format!(
+                "people: a transaction of {tenant} {} write a person of {owner}",
+                if wrote { "could" } else { "could not" }
+            ));
+        }
+    }
+    failures
 }
 
 /// Tables with tenant or collaboration rows, their tenancy columns, and

@@ -434,3 +434,194 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
             }),
     ]
 }
+
+/// Tranemo's IT-koordinator, the demo's samverkansadministratör.
+const IDA: &str = "ida.nyqvist@tranemo.se";
+const MARIA: &str = crate::harness::OTHER_MEMBER;
+const OLLE: &str = crate::harness::OTHER_COLLABORATION;
+
+/// One refusal: who sends which CreatePerson or CreateAssignment, the code
+/// it must get, and the text its message must carry (the field it names,
+/// or the reason).
+struct Refusal {
+    what: &'static str,
+    token: String,
+    call: Call,
+    code: tonic::Code,
+    needle: &'static str,
+}
+
+enum Call {
+    Person(pb::CreatePersonRequest),
+    Assignment(pb::CreateAssignmentRequest),
+}
+
+fn person_in(municipality: &str, email: &str) -> Call {
+    Call::Person(pb::CreatePersonRequest {
+        request_id: format!("refused-{municipality}-{email}"),
+        person: Some(pb::Person {
+            display_name: "Vem Som Helst".into(),
+            email: email.into(),
+            municipality_id: municipality.into(),
+            ..Default::default()
+        }),
+    })
+}
+
+/// Fields a caller may not set are refused, never ignored (issue 18): a
+/// person registered in another municipality by anyone but a collaboration
+/// administrator onboarding a new member, and that administrator beyond a
+/// member's first administrator. Nothing refused is written, and a
+/// municipality of another collaboration is answered exactly as one that
+/// does not exist. Returns the failures.
+pub async fn refusals(fx: &Fixture) -> Vec<String> {
+    let ch = fx.channel.clone();
+    let mut c = client(&ch);
+    let roles = c
+        .list_roles(TestServer::as_person(
+            ANNA,
+            pb::ListRolesRequest {
+                collaboration_id: collab(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .roles;
+    let kommunchef = roles
+        .iter()
+        .find(|r| r.code == "kommunchef")
+        .unwrap()
+        .id
+        .clone();
+    let lars = c
+        .who_am_i(TestServer::as_person(LARS, pb::WhoAmIRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .person
+        .unwrap();
+    let as_ = |who: &str| TestServer::token(who);
+    let olle = TestServer::token_for(OLLE, crate::harness::OTHER_COLLABORATION_TENANT);
+    use tonic::Code::{InvalidArgument, PermissionDenied};
+    let cases = vec![
+        Refusal {
+            what: "another member's colleague registers a person of Tranemo",
+            token: as_(MARIA),
+            call: person_in("tranemo", "inkraktare@tranemo.se"),
+            code: PermissionDenied,
+            needle: "person.municipality_id",
+        },
+        Refusal {
+            what: "Tranemo's kommunchef registers a person of Ulricehamn",
+            token: as_(ANNA),
+            call: person_in("ulricehamn", "inkraktare@ulricehamn.se"),
+            code: PermissionDenied,
+            needle: "person.municipality_id",
+        },
+        Refusal {
+            what: "the IT-chef's people.manage does not reach another municipality",
+            token: as_(PER),
+            call: person_in("tranemo", "inkraktare2@tranemo.se"),
+            code: PermissionDenied,
+            needle: "person.municipality_id",
+        },
+        Refusal {
+            what: "the collaboration administrator registers a person of a member with administrators",
+            token: as_(IDA),
+            call: person_in("ulricehamn", "inkraktare3@ulricehamn.se"),
+            code: PermissionDenied,
+            needle: "already has an administrator",
+        },
+        Refusal {
+            what: "the collaboration administrator names another collaboration's member",
+            token: as_(IDA),
+            call: person_in("svenljunga", "inkraktare@svenljunga.se"),
+            code: InvalidArgument,
+            needle: "svenljunga is not a member municipality of your collaborations",
+        },
+        Refusal {
+            what: "the collaboration administrator names a municipality that exists nowhere",
+            token: as_(IDA),
+            call: person_in("gnosjo", "inkraktare@gnosjo.se"),
+            code: InvalidArgument,
+            needle: "gnosjo is not a member municipality of your collaborations",
+        },
+        Refusal {
+            what: "another collaboration's person names Tranemo",
+            token: olle,
+            call: person_in("tranemo", "inkraktare4@tranemo.se"),
+            code: InvalidArgument,
+            needle: "person.municipality_id",
+        },
+        Refusal {
+            what: "the collaboration administrator gives a kommunchef role in a member with administrators",
+            token: as_(IDA),
+            call: Call::Assignment(pb::CreateAssignmentRequest {
+                request_id: "refused-kommunchef-ulricehamn".into(),
+                assignment: Some(pb::Assignment {
+                    person_id: lars.id.clone(),
+                    role_id: kommunchef.clone(),
+                    municipality_id: "ulricehamn".into(),
+                    valid_from: date(2027, 1, 1),
+                    decision_ref: "KS Ulricehamn 2026-11-10 § 9".into(),
+                    ..Default::default()
+                }),
+            }),
+            code: PermissionDenied,
+            needle: "already has an administrator",
+        },
+        Refusal {
+            what: "a caller sets the id of a new person",
+            token: as_(ANNA),
+            call: Call::Person(pb::CreatePersonRequest {
+                request_id: String::new(),
+                person: Some(pb::Person {
+                    id: "0190c0de-0000-7000-8000-000000000009".into(),
+                    display_name: "Vem Som Helst".into(),
+                    email: "vem@tranemo.se".into(),
+                    ..Default::default()
+                }),
+            }),
+            code: InvalidArgument,
+            needle: "person.id",
+        },
+    ];
+    let mut failures = Vec::new();
+    for case in cases {
+        let answer = match case.call {
+            Call::Person(r) => c
+                .create_person(TestServer::request(&case.token, r))
+                .await
+                .map(|_| ()),
+            Call::Assignment(r) => c
+                .create_assignment(TestServer::request(&case.token, r))
+                .await
+                .map(|_| ()),
+        };
+        match answer {
+            Err(s) if s.code() == case.code && s.message().contains(case.needle) => {}
+            other => failures.push(format!(
+                "refusal: {}: expected {:?} naming {:?}, got {other:?}",
+                case.what, case.code, case.needle
+            )),
+        }
+    }
+    // Nothing refused was registered anywhere the callers could look.
+    let people = c
+        .list_people(TestServer::as_person(
+            ANNA,
+            pb::ListPeopleRequest {
+                page_size: 1000,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .people;
+    for p in people.iter().filter(|p| p.email.starts_with("inkraktare")) {
+        failures.push(format!("refusal: {} was registered after all", p.email));
+    }
+    failures
+}

@@ -286,6 +286,7 @@ pub(crate) fn spec(index: u32) -> Spec {
             .collect(),
         people,
         styrgruppen_chair: Some(chair),
+        collaboration_administrators: Vec::new(),
     }
 }
 

@@ -66,11 +66,15 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum DevCommand {
-    /// Mint a development token (HS256) for a demo person.
+    /// Mint a development token (HS256) for a demo person, or with
+    /// --municipality for anyone registered (e.g. a new member's administrator).
     Token {
-        /// The demo person's e-mail, e.g. sofia.lindstrom@tranemo.se.
+        /// The person's e-mail (their subject), e.g. sofia.lindstrom@tranemo.se.
         #[arg(long)]
         person: String,
+        /// The person's municipality; needed for anyone but the demo people.
+        #[arg(long)]
+        municipality: Option<String>,
         /// Validity in minutes.
         #[arg(long, default_value_t = 480)]
         ttl_minutes: u64,
@@ -410,26 +414,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command:
                 DevCommand::Token {
                     person,
+                    municipality,
                     ttl_minutes,
                     jwt,
                 },
         } => {
-            let Some(p) = samverkan_roles::demo::person(&person) else {
-                let known: Vec<_> = samverkan_roles::demo::PEOPLE
-                    .iter()
-                    .map(|p| p.email)
-                    .collect();
-                bail!(
-                    "{person} is not a demo person; choose one of: {}",
-                    known.join(", ")
-                );
+            // The token only claims who the person is; what they may do
+            // follows from their assignments on the server, as for anyone.
+            let municipality = match (municipality, samverkan_roles::demo::person(&person)) {
+                (Some(m), _) => {
+                    samverkan_core::TenantId::parse(&m)
+                        .map_err(|e| anyhow::anyhow!("--municipality: {e}"))?;
+                    m
+                }
+                (None, Some(p)) => p.municipality.to_owned(),
+                (None, None) => {
+                    let known: Vec<_> = samverkan_roles::demo::PEOPLE
+                        .iter()
+                        .map(|p| p.email)
+                        .collect();
+                    bail!(
+                        "{person} is not a demo person: give their municipality with --municipality, or choose one of: {}",
+                        known.join(", ")
+                    );
+                }
             };
             let token = samverkan_auth::mint_dev_token(
                 &jwt.dev_secret,
                 &jwt.jwt_issuer,
                 &jwt.jwt_audience,
-                p.email,
-                p.municipality,
+                &person,
+                &municipality,
                 Duration::from_secs(ttl_minutes.max(1) * 60),
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -8,7 +8,9 @@ use samverkan_db::Tx;
 use uuid::Uuid;
 
 use crate::domain::composition::{self, ExplicitSeat, HeldAssignment, RoleSeat};
-use crate::domain::permissions::{self, Decision, Facts, HeldRole, HeldSeat, Target};
+use crate::domain::permissions::{
+    self, Decision, Facts, HeldRole, HeldSeat, Newcomer, Target, administrator_roles,
+};
 use crate::store::{self, AssignmentFilter};
 
 /// Facts about the transaction's principal within `collab` on the
@@ -99,6 +101,45 @@ pub(crate) fn explicit_seat(s: &store::seat::Model) -> ExplicitSeat {
         kind: store::seat_kind(&s.kind),
         may_adjust: s.may_adjust,
     }
+}
+
+/// What `members.onboard` needs to know about `municipality` in `collab`
+/// on the request's date: its memberships, and the administrator roles
+/// held in it from that date on. Two queries.
+pub async fn newcomer(
+    tx: &Tx,
+    collab: CollaborationId,
+    municipality: &str,
+) -> Result<Newcomer, ApiError> {
+    let on = tx.ctx().today;
+    let memberships = store::members(tx, collab, None)
+        .await?
+        .into_iter()
+        .filter(|(m, _)| m.municipality_id == municipality)
+        .map(|(m, _)| (m.joined_on, m.left_on))
+        .collect();
+    let filter = AssignmentFilter {
+        collaboration: Some(collab.0),
+        role_codes: administrator_roles()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        municipality: Some(municipality.to_owned()),
+        ..Default::default()
+    };
+    let mut administrators: Vec<String> = store::list_assignments(tx, &filter, 0, 1000)
+        .await?
+        .into_iter()
+        .filter(|a| a.valid_to.is_none_or(|to| to >= on))
+        .map(|a| a.role_code)
+        .collect();
+    administrators.sort();
+    administrators.dedup();
+    Ok(Newcomer {
+        on,
+        memberships,
+        administrators,
+    })
 }
 
 /// Decides an action for the transaction's principal.

@@ -53,6 +53,11 @@ pub struct Spec {
     /// E-mail of IT-styrgruppen's chair, if one is to be seated.
     #[serde(default)]
     pub styrgruppen_chair: Option<String>,
+    /// E-mails of people (of `people`) who also hold the collaboration
+    /// administrator role (samverkansadministratör) from `since`: they add
+    /// members and register a new member's first administrator.
+    #[serde(default)]
+    pub collaboration_administrators: Vec<String>,
 }
 
 /// What a load added (all zero on a second run).
@@ -141,7 +146,7 @@ pub async fn bootstrap(db: &Database, spec: &Spec) -> Result<Loaded, ApiError> {
         let tx = db.begin(&ctx, SERVICE, Access::Write).await?;
         for p in spec.people.iter().filter(|p| p.municipality == m.id) {
             if store::person_by_subject(&tx, &p.email).await?.is_none() {
-                store::insert_person(&tx, &p.name, &p.email, &p.email).await?;
+                store::insert_person(&tx, &p.name, &p.email, &p.email, None).await?;
                 loaded.people += 1;
             }
         }
@@ -216,6 +221,44 @@ async fn load_organisation(
                 role_code: role.code.clone(),
                 municipality_id: municipal.then(|| d.municipality.clone()),
                 section: d.section.clone(),
+                valid_from: since,
+                valid_to: None,
+                decision_ref: spec.decision_ref.clone(),
+                deputy_for_person_id: None,
+                create_time: chrono::Utc::now().trunc_subsecs(6),
+                etag: store::new_etag(),
+            },
+        )
+        .await?;
+        loaded.assignments += 1;
+    }
+    for email in &spec.collaboration_administrators {
+        let person = people.iter().find(|x| &x.subject == email).ok_or_else(|| {
+            ApiError::invalid_field(
+                "collaboration_administrators",
+                format!("{email} is not one of the people"),
+            )
+        })?;
+        let holds = existing
+            .iter()
+            .any(|a| a.person_id == person.id && a.role_code == catalogue::SAMVERKANSADMINISTRATOR);
+        if holds {
+            continue;
+        }
+        let role = roles
+            .iter()
+            .find(|r| r.code == catalogue::SAMVERKANSADMINISTRATOR)
+            .ok_or_else(|| ApiError::internal("the catalogue lacks samverkansadministrator"))?;
+        store::insert_assignment(
+            &tx,
+            assignment::Model {
+                id: samverkan_core::new_uuid(),
+                collaboration_id: collaboration.0,
+                person_id: person.id,
+                role_id: role.id,
+                role_code: role.code.clone(),
+                municipality_id: None,
+                section: String::new(),
                 valid_from: since,
                 valid_to: None,
                 decision_ref: spec.decision_ref.clone(),

@@ -235,6 +235,10 @@ pub const PEOPLE: &[DemoPerson] = &[
     ),
 ];
 
+/// The demo's collaboration administrator (samverkansadministratör) besides
+/// her role as IT-koordinator: she onboards a new member municipality.
+pub const COLLABORATION_ADMINISTRATOR: &str = "ida.nyqvist@tranemo.se";
+
 /// IT-styrgruppen's chair in the demo: Tranemo's kommunchef.
 pub const STYRGRUPPEN_CHAIR: &str = "anna.aberg@tranemo.se";
 
@@ -275,6 +279,7 @@ pub fn spec() -> Spec {
             })
             .collect(),
         styrgruppen_chair: Some(STYRGRUPPEN_CHAIR.into()),
+        collaboration_administrators: vec![COLLABORATION_ADMINISTRATOR.into()],
     }
 }
 

@@ -13,6 +13,7 @@ mod decisions;
 mod errors;
 mod matters;
 mod meetings;
+mod members;
 pub mod output;
 mod session;
 
@@ -124,6 +125,21 @@ pub enum ClientCommand {
         #[command(subcommand)]
         command: agreements::AgreementCommand,
     },
+    /// Member municipalities: list, add from a join date, end a membership.
+    Members {
+        #[command(subcommand)]
+        command: members::MembersCommand,
+    },
+    /// People: register one (of your municipality, or a new member's first administrator), list.
+    People {
+        #[command(subcommand)]
+        command: members::PeopleCommand,
+    },
+    /// Role assignments: give a person a role from a date.
+    Roles {
+        #[command(subcommand)]
+        command: members::RolesCommand,
+    },
 }
 
 /// Runs a client command and prints its report.
@@ -163,6 +179,9 @@ async fn dispatch(ctx: &Ctx, cmd: ClientCommand) -> anyhow::Result<Report> {
         ClientCommand::Pricelist { command } => bills::price_lists_cmd(ctx, command).await,
         ClientCommand::Bill { command } => bills::bill(ctx, command).await,
         ClientCommand::Agreement { command } => agreements::run(ctx, command).await,
+        ClientCommand::Members { command } => members::members(ctx, command).await,
+        ClientCommand::People { command } => members::people(ctx, command).await,
+        ClientCommand::Roles { command } => members::roles(ctx, command).await,
     }
 }
 

@@ -13,15 +13,15 @@ use samverkan_db::idempotency::Claim;
 use samverkan_proto::roles::v1 as pb;
 use uuid::Uuid;
 
-use super::Handlers;
 use super::convert::{
     self, assignment_pb, collaboration, forum_pb, mandate_pb, person_pb, role_pb, seat_pb,
 };
+use super::{Handlers, server_set};
 use crate::authz;
 use crate::domain::catalogue::Scope;
 use crate::domain::composition::{self, Source};
 use crate::domain::membership::in_force;
-use crate::domain::permissions::Target;
+use crate::domain::permissions::{Target, administrator_roles};
 use crate::store::{self, AssignmentFilter, assignment, forum, role, seat};
 
 /// Longest mandate text accepted.
@@ -110,6 +110,10 @@ impl Handlers {
         req: pb::CreateMandateRequest,
     ) -> Result<pb::CreateMandateResponse, ApiError> {
         let m = req.mandate.clone().unwrap_or_default();
+        server_set("mandate.id", !m.id.is_empty())?;
+        server_set("mandate.version", m.version != 0)?;
+        server_set("mandate.create_time", m.create_time.is_some())?;
+        server_set("mandate.created_by", !m.created_by.is_empty())?;
         let text =
             samverkan_core::text::multiline("mandate.text", &m.text, MAX_MANDATE_CHARS, true)?;
         let effective_from = convert::date("mandate.effective_from", m.effective_from.as_ref())?;
@@ -178,6 +182,9 @@ impl Handlers {
         req: pb::CreateAssignmentRequest,
     ) -> Result<pb::CreateAssignmentResponse, ApiError> {
         let a = req.assignment.clone().unwrap_or_default();
+        server_set("assignment.id", !a.id.is_empty())?;
+        server_set("assignment.create_time", a.create_time.is_some())?;
+        server_set("assignment.etag", !a.etag.is_empty())?;
         let person_id = convert::uuid("assignment.person_id", &a.person_id)?;
         let valid_from = convert::date("assignment.valid_from", a.valid_from.as_ref())?;
         let valid_to = convert::opt_date("assignment.valid_to", a.valid_to.as_ref())?;
@@ -196,6 +203,22 @@ impl Handlers {
         let tx = self.write(ctx).await?;
         let role = role_or_404(&tx, "assignment.role_id", &a.role_id).await?;
         let collab = CollaborationId(role.collaboration_id);
+        // Both follow from the role; a different value is not ignored.
+        if !a.role_code.is_empty() && a.role_code != role.code {
+            return Err(ApiError::invalid_field(
+                "assignment.role_code",
+                format!(
+                    "follows from assignment.role_id ({}); leave it empty",
+                    role.code
+                ),
+            ));
+        }
+        if !a.collaboration_id.is_empty() && a.collaboration_id != collab.to_string() {
+            return Err(ApiError::invalid_field(
+                "assignment.collaboration_id",
+                "follows from assignment.role_id; leave it empty",
+            ));
+        }
         let municipality = match Scope::parse(&role.scope) {
             Some(Scope::Municipality) => {
                 if a.municipality_id.is_empty() {
@@ -224,7 +247,32 @@ impl Handlers {
             }
         };
         let (action, target) = assign_action(&role, municipality.as_deref());
-        authz::require(&tx, collab, action, &target).await?;
+        let assign = authz::decide(&tx, collab, action, &target).await?;
+        if !assign.allowed {
+            // A collaboration administrator may give a new member's first
+            // administrator their role (`members.onboard`).
+            let onboarding = municipality.as_deref().filter(|m| {
+                *m != ctx.principal.tenant.as_str()
+                    && administrator_roles().contains(&role.code.as_str())
+            });
+            let Some(m) = onboarding else {
+                tracing::info!(action, reason = %assign.reason, "permission denied");
+                return Err(ApiError::PermissionDenied(assign.reason));
+            };
+            let target = Target {
+                municipality: Some(m.to_owned()),
+                newcomer: Some(authz::newcomer(&tx, collab, m).await?),
+                ..Default::default()
+            };
+            let onboard = authz::decide(&tx, collab, "members.onboard", &target).await?;
+            if !onboard.allowed {
+                tracing::info!(action, reason = %onboard.reason, "permission denied");
+                return Err(ApiError::PermissionDenied(format!(
+                    "{}; {}",
+                    assign.reason, onboard.reason
+                )));
+            }
+        }
 
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
@@ -467,6 +515,9 @@ impl Handlers {
         req: pb::CreateSeatRequest,
     ) -> Result<pb::CreateSeatResponse, ApiError> {
         let s = req.seat.clone().unwrap_or_default();
+        server_set("seat.id", !s.id.is_empty())?;
+        server_set("seat.create_time", s.create_time.is_some())?;
+        server_set("seat.etag", !s.etag.is_empty())?;
         let person_id = convert::uuid("seat.person_id", &s.person_id)?;
         let kind = convert::seat_kind_from_pb(s.kind, "seat.kind")?;
         let valid_from = convert::date("seat.valid_from", s.valid_from.as_ref())?;
@@ -678,11 +729,18 @@ impl Handlers {
             }
             None => collaboration(ctx, "collaboration_id", &req.collaboration_id)?,
         };
+        let municipality = (!req.municipality_id.is_empty()).then(|| req.municipality_id.clone());
+        // Onboarding depends on the municipality's state, not only on the caller.
+        let newcomer = match municipality.as_deref() {
+            Some(m) if action == "members.onboard" => Some(authz::newcomer(&tx, collab, m).await?),
+            _ => None,
+        };
         let target = Target {
             forum_id,
-            municipality: (!req.municipality_id.is_empty()).then(|| req.municipality_id.clone()),
+            municipality,
             owner,
             designated,
+            newcomer,
         };
         let d = authz::decide(&tx, collab, &action, &target).await?;
         tx.commit().await?;

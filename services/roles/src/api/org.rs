@@ -4,15 +4,21 @@ use prost::Message as _;
 use samverkan_core::dates;
 use samverkan_core::paging::Page;
 use samverkan_core::text::{required_line, swedish_cmp};
-use samverkan_core::{ApiError, RequestContext, TenantId};
+use samverkan_core::{ApiError, CollaborationId, Principal, RequestContext, TenantId, TenantScope};
 use samverkan_db::idempotency::Claim;
+use samverkan_db::{Access, Tx};
 use samverkan_proto::roles::v1 as pb;
 
-use super::convert::{self, collaboration, membership_pb, municipality_pb, person_pb};
-use super::{Handlers, require_any};
-use crate::authz;
+use super::convert::{
+    self, assignment_pb, collaboration, membership_pb, municipality_pb, person_pb, seat_pb,
+};
+use super::{Handlers, require_any, server_set};
 use crate::domain::permissions::Target;
-use crate::store;
+use crate::store::{self, AssignmentFilter, person};
+use crate::{SERVICE, authz};
+
+/// The field that names the employing municipality of a new person.
+const PERSON_MUNICIPALITY: &str = "person.municipality_id";
 
 /// Swedish organisation numbers: NNNNNN-NNNN.
 fn organisation_number(field: &str, s: &str) -> Result<String, ApiError> {
@@ -134,6 +140,8 @@ impl Handlers {
         req: pb::CreateMunicipalityRequest,
     ) -> Result<pb::CreateMunicipalityResponse, ApiError> {
         let m = req.municipality.clone().unwrap_or_default();
+        server_set("municipality.create_time", m.create_time.is_some())?;
+        server_set("municipality.etag", !m.etag.is_empty())?;
         let id = TenantId::parse(&m.id)
             .map_err(|e| ApiError::invalid_field("municipality.id", e.to_string()))?;
         let name = required_line("municipality.name", &m.name, 200)?;
@@ -325,14 +333,23 @@ impl Handlers {
             ));
         }
         store::end_membership(&tx, &current, left_on, &decision).await?;
+        let (ended_assignments, ended_seats) =
+            end_leavers_organisation(&tx, collab, &req.municipality_id, left_on).await?;
         let row = store::members(&tx, collab, None)
             .await?
             .into_iter()
             .find(|(m, _)| m.id == current.id)
             .ok_or_else(|| ApiError::internal("membership vanished"))?;
         tx.commit().await?;
+        tracing::info!(
+            municipality = %req.municipality_id, %left_on, %decision,
+            assignments = ended_assignments.len(), seats = ended_seats.len(),
+            "membership ended"
+        );
         Ok(pb::EndMembershipResponse {
             membership: Some(membership_pb(row)),
+            ended_assignments: ended_assignments.into_iter().map(assignment_pb).collect(),
+            ended_seats: ended_seats.into_iter().map(seat_pb).collect(),
         })
     }
 
@@ -384,6 +401,9 @@ impl Handlers {
         req: pb::CreatePersonRequest,
     ) -> Result<pb::CreatePersonResponse, ApiError> {
         let p = req.person.clone().unwrap_or_default();
+        server_set("person.id", !p.id.is_empty())?;
+        server_set("person.create_time", p.create_time.is_some())?;
+        server_set("person.etag", !p.etag.is_empty())?;
         let name = required_line("person.display_name", &p.display_name, 200)?;
         let mail = email("person.email", &p.email)?;
         let subject = if p.subject.trim().is_empty() {
@@ -391,6 +411,16 @@ impl Handlers {
         } else {
             required_line("person.subject", &p.subject, 254)?
         };
+        let new = NewPerson {
+            name,
+            mail,
+            subject,
+        };
+        if !p.municipality_id.is_empty() && p.municipality_id != ctx.principal.tenant.as_str() {
+            let municipality = TenantId::parse(&p.municipality_id)
+                .map_err(|e| ApiError::invalid_field(PERSON_MUNICIPALITY, e.to_string()))?;
+            return self.onboard_person(ctx, &req, municipality, new).await;
+        }
         let tx = self.write(ctx).await?;
         require_any(
             &tx,
@@ -401,32 +431,97 @@ impl Handlers {
             },
         )
         .await?;
-        let person = match tx
-            .claim_request(&req.request_id, &req.encode_to_vec())
-            .await?
-        {
-            Claim::Replay(resource) => {
-                let id = resource
-                    .trim_start_matches("people/")
-                    .parse()
-                    .map_err(ApiError::internal_from)?;
-                store::find_person(&tx, id)
-                    .await?
-                    .ok_or_else(|| ApiError::internal("replayed person vanished"))?
-            }
-            Claim::New => {
-                if store::person_by_subject(&tx, &subject).await?.is_some() {
-                    return Err(ApiError::AlreadyExists(format!(
-                        "a person with subject {subject:?} is already registered in this municipality"
-                    )));
-                }
-                let created = store::insert_person(&tx, &name, &mail, &subject).await?;
-                tx.finish_request(&req.request_id, &format!("people/{}", created.id))
-                    .await?;
-                created
-            }
-        };
+        let person = register_person(&tx, &req, &new, None).await?;
         tx.commit().await?;
+        Ok(pb::CreatePersonResponse {
+            person: Some(person_pb(person)),
+        })
+    }
+
+    /// `CreatePerson` for another member municipality: a collaboration
+    /// administrator registering its first administrator
+    /// (`members.onboard`). Checked in the caller's scope; written in a
+    /// transaction scoped to the new member alone, since its people are
+    /// private to it (on PostgreSQL the `people` policy admits the row only
+    /// there). That transaction sees the new member's own rows and the one
+    /// collaboration, re-reads what the decision rested on, and writes the
+    /// person, its audit entry (in the new member's chain, naming the
+    /// administrator and their municipality) and the idempotency key.
+    async fn onboard_person(
+        &self,
+        ctx: &RequestContext,
+        req: &pb::CreatePersonRequest,
+        municipality: TenantId,
+        new: NewPerson,
+    ) -> Result<pb::CreatePersonResponse, ApiError> {
+        let home = ctx.principal.tenant.clone();
+        let tx = self.read(ctx).await?;
+        // The collaborations of the caller's that the municipality belongs
+        // or belonged to; another collaboration's members stay unknown.
+        let mut candidates: Vec<CollaborationId> = Vec::new();
+        for c in ctx.scope.collaborations.clone() {
+            if store::members(&tx, c, None)
+                .await?
+                .iter()
+                .any(|(m, _)| m.municipality_id == municipality.as_str())
+            {
+                candidates.push(c);
+            }
+        }
+        if candidates.is_empty() {
+            return Err(ApiError::invalid_field(
+                PERSON_MUNICIPALITY,
+                format!(
+                    "{municipality} is not a member municipality of your collaborations; leave it empty to register a person of {home}"
+                ),
+            ));
+        }
+        let mut granted = None;
+        let mut reason = String::new();
+        for c in candidates {
+            let newcomer = authz::newcomer(&tx, c, municipality.as_str()).await?;
+            let target = Target {
+                municipality: Some(municipality.to_string()),
+                newcomer: Some(newcomer.clone()),
+                ..Default::default()
+            };
+            let d = authz::decide(&tx, c, "members.onboard", &target).await?;
+            if d.allowed {
+                granted = Some((c, newcomer));
+                break;
+            }
+            reason = d.reason;
+        }
+        tx.commit().await?;
+        let Some((collab, newcomer)) = granted else {
+            tracing::info!(%municipality, %reason, "onboarding refused");
+            return Err(ApiError::PermissionDenied(format!(
+                "{PERSON_MUNICIPALITY} names {municipality}, not your own municipality {home}: {reason}"
+            )));
+        };
+
+        let scope = TenantScope {
+            tenant: municipality.clone(),
+            collaborations: vec![collab],
+            peers: Vec::new(),
+        };
+        let acting = RequestContext {
+            principal: Principal {
+                subject: ctx.principal.subject.clone(),
+                tenant: municipality.clone(),
+            },
+            scope,
+            ..ctx.clone()
+        };
+        let tx = self.db.begin(&acting, SERVICE, Access::Write).await?;
+        if authz::newcomer(&tx, collab, municipality.as_str()).await? != newcomer {
+            return Err(ApiError::Conflict(
+                "the new member's administrators changed while the request was checked; nothing was saved".into(),
+            ));
+        }
+        let person = register_person(&tx, req, &new, Some(home.as_str())).await?;
+        tx.commit().await?;
+        tracing::info!(%municipality, person = %person.id, "first administrator registered");
         Ok(pb::CreatePersonResponse {
             person: Some(person_pb(person)),
         })
@@ -453,6 +548,18 @@ impl Handlers {
                 "a person is registered and changed by their own municipality".into(),
             ));
         }
+        if !p.municipality_id.is_empty() && p.municipality_id != current.owner_tenant {
+            return Err(ApiError::invalid_field(
+                PERSON_MUNICIPALITY,
+                "a person cannot move to another municipality; register them there",
+            ));
+        }
+        if !p.subject.is_empty() && p.subject != current.subject {
+            return Err(ApiError::invalid_field(
+                "person.subject",
+                "cannot be changed: it is how the identity provider names the person",
+            ));
+        }
         require_any(
             &tx,
             "people.manage",
@@ -468,4 +575,92 @@ impl Handlers {
             person: Some(person_pb(updated)),
         })
     }
+}
+
+/// A validated new person.
+struct NewPerson {
+    name: String,
+    mail: String,
+    subject: String,
+}
+
+/// Registers `new` in the transaction's own municipality, or returns the
+/// person a retry of the same request registered.
+async fn register_person(
+    tx: &Tx,
+    req: &pb::CreatePersonRequest,
+    new: &NewPerson,
+    onboarded_by: Option<&str>,
+) -> Result<person::Model, ApiError> {
+    match tx
+        .claim_request(&req.request_id, &req.encode_to_vec())
+        .await?
+    {
+        Claim::Replay(resource) => {
+            let id = resource
+                .trim_start_matches("people/")
+                .parse()
+                .map_err(ApiError::internal_from)?;
+            store::find_person(tx, id)
+                .await?
+                .ok_or_else(|| ApiError::internal("replayed person vanished"))
+        }
+        Claim::New => {
+            if store::person_by_subject(tx, &new.subject).await?.is_some() {
+                return Err(ApiError::AlreadyExists(format!(
+                    "a person with subject {:?} is already registered in this municipality",
+                    new.subject
+                )));
+            }
+            let created =
+                store::insert_person(tx, &new.name, &new.mail, &new.subject, onboarded_by).await?;
+            tx.finish_request(&req.request_id, &format!("people/{}", created.id))
+                .await?;
+            Ok(created)
+        }
+    }
+}
+
+/// Leaving is onboarding in reverse: the leaver's role assignments in the
+/// collaboration (held in the municipality, or by its people) and its
+/// people's explicit seats end on the leave date, in the membership's own
+/// transaction. Those that already end by then are left as they are; so
+/// are those that only begin after it: nothing is allowed to a person of
+/// a non-member, and a municipal role counts in a forum's composition only
+/// while its municipality is a member.
+async fn end_leavers_organisation(
+    tx: &Tx,
+    collab: CollaborationId,
+    municipality: &str,
+    left_on: chrono::NaiveDate,
+) -> Result<(Vec<store::assignment::Model>, Vec<store::seat::Model>), ApiError> {
+    let people: Vec<uuid::Uuid> = store::people(tx, Some(municipality))
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let runs_past = |from: chrono::NaiveDate, to: Option<chrono::NaiveDate>| {
+        from <= left_on && to.is_none_or(|t| t > left_on)
+    };
+    let filter = AssignmentFilter {
+        collaboration: Some(collab.0),
+        ..Default::default()
+    };
+    let mut ended_assignments = Vec::new();
+    for a in store::list_assignments(tx, &filter, 0, 100_000).await? {
+        let theirs =
+            a.municipality_id.as_deref() == Some(municipality) || people.contains(&a.person_id);
+        if theirs && runs_past(a.valid_from, a.valid_to) {
+            let etag = a.etag.clone();
+            ended_assignments.push(store::end_assignment(tx, &a, left_on, &etag).await?);
+        }
+    }
+    let mut ended_seats = Vec::new();
+    for s in store::seats_of(tx, collab, &people).await? {
+        if runs_past(s.valid_from, s.valid_to) {
+            let etag = s.etag.clone();
+            ended_seats.push(store::end_seat(tx, &s, left_on, &etag).await?);
+        }
+    }
+    Ok((ended_assignments, ended_seats))
 }

@@ -60,9 +60,13 @@ pub const UTVECKLINGSCHEF: &str = "utvecklingschef";
 pub const INFOSAK_SAMORDNARE: &str = "informationssakerhetssamordnare";
 pub const REGISTRATOR: &str = "registrator";
 pub const PERSONALCHEF: &str = "personalchef";
+/// The collaboration administrator: onboards and offboards member
+/// municipalities (docs/permissions.md, `members.onboard`).
+pub const SAMVERKANSADMINISTRATOR: &str = "samverkansadministrator";
 
 /// The roles of DESIGN.md §1, plus the registrar and HR roles the
-/// permission table names (recording KS approvals, delegated HR).
+/// permission table names (recording KS approvals, delegated HR) and the
+/// collaboration administrator who onboards new members.
 pub const ROLES: &[RoleDef] = &[
     it(IT_CHEF, "IT-chef"),
     it(IT_STRATEG, "IT-strateg"),
@@ -72,6 +76,7 @@ pub const ROLES: &[RoleDef] = &[
     it("supportspecialist", "Supportspecialist"),
     it("it-tekniker", "IT-tekniker"),
     it("verksamhetsutvecklare", "Verksamhetsutvecklare"),
+    it(SAMVERKANSADMINISTRATOR, "Samverkansadministratör"),
     muni(KOMMUNCHEF, "Kommunchef"),
     muni(UTVECKLINGSCHEF, "Utvecklingschef"),
     muni(INFOSAK_SAMORDNARE, "Informationssäkerhetssamordnare"),

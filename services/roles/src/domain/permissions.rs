@@ -3,12 +3,14 @@
 //! the resource. `docs/permissions.md` is rendered from this table and a
 //! test fails when the two differ.
 
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::catalogue::{
-    IT_CHEF, IT_STRATEG, KOMMUNCHEF, PERSONALCHEF, REGISTRATOR, STYRGRUPPEN, SeatKind,
-    TJANSTEFIERING, UTVECKLINGSCHEF,
+    IT_CHEF, IT_STRATEG, KOMMUNCHEF, PERSONALCHEF, REGISTRATOR, SAMVERKANSADMINISTRATOR,
+    STYRGRUPPEN, SeatKind, TJANSTEFIERING, UTVECKLINGSCHEF,
 };
+use super::membership::in_force;
 
 /// One way to be allowed an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,10 @@ pub enum Grant {
     OwnRole(&'static str),
     /// A person of the resource's municipality.
     OwnMunicipality,
+    /// The role, for a municipality being onboarded: a member of the
+    /// collaboration on the request's date in which nobody holds an
+    /// administrator role ([`administrator_roles`]) from that date on.
+    Newcomer(&'static str),
 }
 
 /// One row of the table.
@@ -153,8 +159,16 @@ pub const PERMISSIONS: &[Permission] = &[
     },
     Permission {
         action: "members.manage",
-        description: "add a member municipality or end a membership, with the decision",
-        grants: &[Grant::ForumSeat(STYRGRUPPEN, SECRETARY)],
+        description: "add a member municipality from its join date, end a membership (the leaver's role assignments and seats end on the same day), rename the collaboration; with the decision",
+        grants: &[
+            Grant::ForumSeat(STYRGRUPPEN, SECRETARY),
+            Grant::Role(SAMVERKANSADMINISTRATOR),
+        ],
+    },
+    Permission {
+        action: "members.onboard",
+        description: "register the first administrator of another member municipality: its people (CreatePerson with `person.municipality_id`) and a kommunchef or personalchef role, until one is held; from then on that administrator registers the rest",
+        grants: &[Grant::Newcomer(SAMVERKANSADMINISTRATOR)],
     },
     Permission {
         action: "forums.manage",
@@ -162,6 +176,31 @@ pub const PERMISSIONS: &[Permission] = &[
         grants: &[Grant::ForumSeat(STYRGRUPPEN, SECRETARY)],
     },
 ];
+
+/// The municipal roles whose holder administers their own municipality:
+/// those that register its people and assign its roles (`people.manage`
+/// and `roles.assign_municipal` as [`Grant::OwnRole`]). A municipality in
+/// which one of them is held no longer needs [`Grant::Newcomer`].
+pub fn administrator_roles() -> Vec<&'static str> {
+    let own_roles = |action: &str| -> Vec<&'static str> {
+        permission(action)
+            .map(|p| {
+                p.grants
+                    .iter()
+                    .filter_map(|g| match *g {
+                        Grant::OwnRole(r) => Some(r),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let assigners = own_roles("roles.assign_municipal");
+    own_roles("people.manage")
+        .into_iter()
+        .filter(|r| assigners.contains(r))
+        .collect()
+}
 
 /// The row for `action`.
 pub fn permission(action: &str) -> Option<&'static Permission> {
@@ -202,6 +241,54 @@ pub struct Target {
     pub municipality: Option<String>,
     pub owner: Option<Uuid>,
     pub designated: Vec<Uuid>,
+    /// For onboarding: the state of `municipality` in the collaboration.
+    pub newcomer: Option<Newcomer>,
+}
+
+/// What is known about a municipality being onboarded, on a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Newcomer {
+    /// The date the question is asked for (the request's date).
+    pub on: NaiveDate,
+    /// Its memberships of the collaboration: first and last day.
+    pub memberships: Vec<(NaiveDate, Option<NaiveDate>)>,
+    /// Administrator roles ([`administrator_roles`]) held in it on or
+    /// after `on`, by anyone.
+    pub administrators: Vec<String>,
+}
+
+impl Newcomer {
+    /// Why `municipality` cannot be onboarded now; `None` when it can.
+    pub fn refusal(&self, municipality: &str) -> Option<String> {
+        if !self
+            .memberships
+            .iter()
+            .any(|&(joined, left)| in_force(joined, left, self.on))
+        {
+            let upcoming = self
+                .memberships
+                .iter()
+                .filter(|(joined, _)| *joined > self.on)
+                .map(|(joined, _)| *joined)
+                .min();
+            return Some(match upcoming {
+                Some(joined) => format!(
+                    "{municipality} is not a member of the collaboration until {joined}; its first administrator can be registered from that day"
+                ),
+                None => format!(
+                    "{municipality} is not a member of the collaboration on {}",
+                    self.on
+                ),
+            });
+        }
+        if !self.administrators.is_empty() {
+            return Some(format!(
+                "{municipality} already has an administrator ({}); its own administrator registers its people and assigns its roles",
+                self.administrators.join(", ")
+            ));
+        }
+        None
+    }
 }
 
 /// The answer, with the reason a person can read.
@@ -237,6 +324,10 @@ pub fn describe(g: &Grant) -> String {
         Grant::Role(r) => format!("role {r}"),
         Grant::OwnRole(r) => format!("role {r} in the resource's own municipality"),
         Grant::OwnMunicipality => "a person of the resource's municipality".into(),
+        Grant::Newcomer(r) => format!(
+            "role {r}, for a municipality that is a member on the date and in which nobody holds {} yet",
+            administrator_roles().join(" or ")
+        ),
     }
 }
 
@@ -280,7 +371,32 @@ fn holds(facts: &Facts, g: &Grant, target: &Target) -> bool {
                 })
         }
         Grant::OwnMunicipality => target.municipality.as_deref() == Some(facts.tenant.as_str()),
+        Grant::Newcomer(code) => {
+            facts.roles.iter().any(|r| r.code == code)
+                && target.municipality.as_deref().is_some_and(|m| {
+                    target
+                        .newcomer
+                        .as_ref()
+                        .is_some_and(|n| n.refusal(m).is_none())
+                })
+        }
     }
+}
+
+/// For a principal who holds a [`Grant::Newcomer`] role and was still
+/// refused: why the municipality cannot be onboarded (more use to them
+/// than the list of grants).
+fn newcomer_refusal(p: &Permission, facts: &Facts, target: &Target) -> Option<String> {
+    p.grants.iter().find_map(|g| match *g {
+        Grant::Newcomer(code) if facts.roles.iter().any(|r| r.code == code) => {
+            let m = target.municipality.as_deref().unwrap_or("the municipality");
+            Some(match &target.newcomer {
+                Some(n) => n.refusal(m)?,
+                None => format!("{} needs a municipality to onboard", p.action),
+            })
+        }
+        _ => None,
+    })
 }
 
 /// Decides `action` for the principal and resource. `None` for an unknown action.
@@ -299,15 +415,17 @@ pub fn decide(action: &str, facts: &Facts, target: &Target) -> Option<Decision> 
         },
         None => Decision {
             allowed: false,
-            reason: format!(
-                "{} requires {}",
-                p.action,
-                p.grants
-                    .iter()
-                    .map(describe)
-                    .collect::<Vec<_>>()
-                    .join(", or ")
-            ),
+            reason: newcomer_refusal(p, facts, target).unwrap_or_else(|| {
+                format!(
+                    "{} requires {}",
+                    p.action,
+                    p.grants
+                        .iter()
+                        .map(describe)
+                        .collect::<Vec<_>>()
+                        .join(", or ")
+                )
+            }),
         },
     })
 }
@@ -462,6 +580,91 @@ mod tests {
             on_disk == rendered,
             "docs/permissions.md differs from the permission table; regenerate with \
              SAMVERKAN_WRITE_DOCS=1 cargo test -p samverkan-roles permissions_doc"
+        );
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn onboarding(memberships: Vec<(NaiveDate, Option<NaiveDate>)>, admins: &[&str]) -> Target {
+        Target {
+            municipality: Some("svenljunga".into()),
+            newcomer: Some(Newcomer {
+                on: d(2027, 3, 1),
+                memberships,
+                administrators: admins.iter().map(|a| a.to_string()).collect(),
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn administrators_register_people_and_assign_roles() {
+        assert_eq!(administrator_roles(), vec![KOMMUNCHEF, PERSONALCHEF]);
+    }
+
+    #[test]
+    fn the_collaboration_administrator_onboards_a_member_without_an_administrator() {
+        let mut admin = facts("ulricehamn");
+        admin.roles.push(HeldRole {
+            code: SAMVERKANSADMINISTRATOR.into(),
+            municipality: None,
+        });
+        let member = onboarding(vec![(d(2027, 1, 1), None)], &[]);
+        assert!(decide("members.onboard", &admin, &member).unwrap().allowed);
+        assert!(
+            decide("members.manage", &admin, &Target::default())
+                .unwrap()
+                .allowed
+        );
+
+        // Dated: not before the join date, not after leaving.
+        let later = onboarding(vec![(d(2027, 6, 1), None)], &[]);
+        let no = decide("members.onboard", &admin, &later).unwrap();
+        assert!(!no.allowed);
+        assert!(no.reason.contains("until 2027-06-01"), "{}", no.reason);
+        let left = onboarding(vec![(d(2025, 1, 1), Some(d(2026, 12, 31)))], &[]);
+        assert!(!decide("members.onboard", &admin, &left).unwrap().allowed);
+
+        // Once an administrator is held, the municipality manages itself.
+        let done = onboarding(vec![(d(2027, 1, 1), None)], &[KOMMUNCHEF]);
+        let no = decide("members.onboard", &admin, &done).unwrap();
+        assert!(!no.allowed);
+        assert!(
+            no.reason
+                .contains("already has an administrator (kommunchef)"),
+            "{}",
+            no.reason
+        );
+
+        // Without the facts about the newcomer nothing is allowed.
+        let bare = Target {
+            municipality: Some("svenljunga".into()),
+            ..Default::default()
+        };
+        assert!(!decide("members.onboard", &admin, &bare).unwrap().allowed);
+    }
+
+    #[test]
+    fn onboarding_needs_the_role() {
+        let mut kommunchef = facts("tranemo");
+        kommunchef.roles.push(HeldRole {
+            code: KOMMUNCHEF.into(),
+            municipality: Some("tranemo".into()),
+        });
+        let member = onboarding(vec![(d(2027, 1, 1), None)], &[]);
+        let no = decide("members.onboard", &kommunchef, &member).unwrap();
+        assert!(!no.allowed);
+        assert!(
+            no.reason.contains("samverkansadministrator"),
+            "{}",
+            no.reason
+        );
+        assert!(
+            !decide("members.manage", &kommunchef, &Target::default())
+                .unwrap()
+                .allowed
         );
     }
 

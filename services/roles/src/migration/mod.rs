@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_organisation;
 mod m0002_catalogue;
 mod m0003_collaboration_etag;
+mod m0004_collaboration_administrator;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_organisation::Migration),
             Box::new(m0002_catalogue::Migration),
             Box::new(m0003_collaboration_etag::Migration),
+            Box::new(m0004_collaboration_administrator::Migration),
         ]
     }
 

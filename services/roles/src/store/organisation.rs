@@ -371,6 +371,22 @@ pub async fn seats_in_force(
         .map_err(db_err)
 }
 
+/// Every explicit seat of a collaboration held by one of `people`, history included.
+pub async fn seats_of(
+    tx: &Tx,
+    collab: CollaborationId,
+    people: &[Uuid],
+) -> Result<Vec<seat::Model>, ApiError> {
+    seat::Entity::find()
+        .filter(rls::shared(tx.scope(), seat::Column::CollaborationId))
+        .filter(seat::Column::CollaborationId.eq(collab.0))
+        .filter(seat::Column::PersonId.is_in(people.iter().copied()))
+        .order_by_asc(seat::Column::ValidFrom)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
 pub async fn find_seat(tx: &Tx, id: Uuid) -> Result<Option<seat::Model>, ApiError> {
     seat::Entity::find_by_id(id)
         .filter(rls::shared(tx.scope(), seat::Column::CollaborationId))

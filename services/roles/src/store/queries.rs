@@ -166,11 +166,14 @@ pub async fn insert_membership(
 }
 
 /// Registers a person employed by the scope's own municipality.
+/// `onboarded_by`: the municipality of a collaboration administrator who
+/// registers the person for a new member (recorded in the audit entry).
 pub async fn insert_person(
     tx: &Tx,
     display_name: &str,
     email: &str,
     subject: &str,
+    onboarded_by: Option<&str>,
 ) -> Result<person::Model, ApiError> {
     let now = Utc::now().trunc_subsecs(6);
     let p = person::Model {
@@ -187,11 +190,12 @@ pub async fn insert_person(
         .insert(tx.conn())
         .await
         .map_err(db_err)?;
-    tx.audit(
-        format!("people/{}", p.id),
-        &json!({"create": {"display_name": display_name, "email": email, "subject": subject}}),
-    )
-    .await?;
+    let mut change =
+        json!({"create": {"display_name": display_name, "email": email, "subject": subject}});
+    if let Some(by) = onboarded_by {
+        change["onboarded_by"] = json!({"subject": tx.ctx().principal.subject, "municipality": by});
+    }
+    tx.audit(format!("people/{}", p.id), &change).await?;
     Ok(p)
 }
 
