@@ -808,6 +808,27 @@ async fn forums_retries_and_races(db: TestDb) {
         .await
         .unwrap();
     }
+    // The correction is recorded in a later meeting's minutes, in its
+    // year's series (still 2026).
+    let later = meeting(
+        &mut c,
+        EVA,
+        &styrgruppen,
+        "IT-styrgruppen 7/2026",
+        (2026, 12, 29),
+    )
+    .await;
+    let later = add_item(
+        &mut c,
+        EVA,
+        &later.id,
+        fpb::AgendaItemKind::Information,
+        "Övriga frågor",
+        "",
+    )
+    .await;
+    publish(&mut c, EVA, &later).await;
+    hold(&mut c, EVA, &later).await;
     let correction = h
         .create(
             "AddCorrection",
@@ -816,6 +837,7 @@ async fn forums_retries_and_races(db: TestDb) {
             |rid, changed| fpb::AddCorrectionRequest {
                 request_id: rid.into(),
                 meeting_id: m.id.clone(),
+                recording_meeting_id: later.id.clone(),
                 corrects_paragraph_id: p.id.clone(),
                 text: if changed {
                     "Gäller från 2028-01-01."
@@ -834,8 +856,12 @@ async fn forums_retries_and_races(db: TestDb) {
         .paragraph
         .unwrap();
     assert_eq!(
-        correction.reference, "§ 2/2026",
-        "one correction, numbered once"
+        (
+            correction.reference.as_str(),
+            correction.meeting_id.as_str()
+        ),
+        ("§ 2/2026", later.id.as_str()),
+        "one correction, numbered once, in the later meeting's minutes"
     );
 
     for round in 0..ROUNDS {

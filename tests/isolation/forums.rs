@@ -180,6 +180,20 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
         .await
         .unwrap();
     }
+    // A later meeting of IT-styrgruppen, held: its minutes record the
+    // correction of the adjusted ones.
+    let later = story::meeting(&mut c, EVA, &styr, "IT-styrgruppen 1/2027", (2027, 1, 20)).await;
+    let later = story::add_item(
+        &mut c,
+        EVA,
+        &later.id,
+        pb::AgendaItemKind::Information,
+        "Övriga frågor",
+        "",
+    )
+    .await;
+    story::publish(&mut c, EVA, &later).await;
+    story::hold(&mut c, EVA, &later).await;
     let minutes = c
         .get_minutes(as_(
             EVA,
@@ -494,6 +508,7 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
                 meeting_id: adjusted.id.clone(),
                 corrects_paragraph_id: minutes.paragraphs[0].id.clone(),
                 text: "Rättelse: informationen gällde 2027.".into(),
+                recording_meeting_id: later.id.clone(),
             }),
         Row::new(SVC, "GetMinutes", SOFIA)
             .any_person(any)

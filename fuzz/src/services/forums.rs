@@ -57,8 +57,9 @@ fn matter(title: &str) -> Option<pb::Matter> {
 /// Valid requests, in story order: matters `@matters` (a draft),
 /// `@matters.1` (submitted and on the agenda) and `@matters.2`
 /// (withdrawn); meeting `@meetings` held with §§ `@paragraphs` and
-/// `@paragraphs.1`, adjusted by one adjuster; meeting `@meetings.1` with
-/// § `@paragraphs.2`, locked, and its correction.
+/// `@paragraphs.1`, adjusted by one adjuster (frozen); meeting
+/// `@meetings.1` with § `@paragraphs.2`, locked; meeting `@meetings.2`,
+/// held, whose minutes record the correction of `@paragraphs.2`.
 pub fn story() -> Vec<Seed> {
     vec![
         seed(
@@ -385,6 +386,59 @@ pub fn story() -> Vec<Seed> {
                 meeting_id: "@meetings.1".into(),
             },
         ),
+        // Meeting 3, later, is held: its minutes record the correction.
+        seed(
+            "CreateMeeting",
+            EVA,
+            pb::CreateMeetingRequest {
+                request_id: "seed-meeting-3".into(),
+                meeting: Some(pb::Meeting {
+                    forum_id: "@forums:styrgruppen".into(),
+                    title: "IT-styrgruppen, sammanträde 4/2026".into(),
+                    start_time: at(2026, 9, 17, 12),
+                    end_time: at(2026, 9, 17, 14),
+                    location: "Ulricehamns stadshus, sal Åsunden".into(),
+                    ..Default::default()
+                }),
+            },
+        ),
+        seed(
+            "AddAgendaItem",
+            EVA,
+            pb::AddAgendaItemRequest {
+                request_id: "seed-item-4".into(),
+                item: Some(pb::AgendaItem {
+                    meeting_id: "@meetings.2".into(),
+                    kind: pb::AgendaItemKind::Information as i32,
+                    title: "Övriga frågor".into(),
+                    presenter: "Eva Dahlgren".into(),
+                    estimated_minutes: 5,
+                    ..Default::default()
+                }),
+            },
+        ),
+        seed(
+            "PublishAgenda",
+            EVA,
+            pb::PublishAgendaRequest {
+                meeting_id: "@meetings.2".into(),
+                etag: "#meetings.2".into(),
+            },
+        ),
+        seed(
+            "RecordAttendance",
+            EVA,
+            pb::RecordAttendanceRequest {
+                meeting_id: "@meetings.2".into(),
+                attendance: vec![pb::Attendance {
+                    person_id: "@people:eva.dahlgren@ulricehamn.se".into(),
+                    name: "Eva Dahlgren".into(),
+                    status: pb::AttendanceStatus::Present as i32,
+                    ..Default::default()
+                }],
+                etag: "#meetings.2".into(),
+            },
+        ),
         seed(
             "AddCorrection",
             EVA,
@@ -393,6 +447,7 @@ pub fn story() -> Vec<Seed> {
                 meeting_id: "@meetings.1".into(),
                 corrects_paragraph_id: "@paragraphs.2".into(),
                 text: "Rättelse: redogörelsen gällde första kvartalet.".into(),
+                recording_meeting_id: "@meetings.2".into(),
             },
         ),
         seed(

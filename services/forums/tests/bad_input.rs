@@ -130,6 +130,8 @@ struct Fixture {
     planned: pb::Meeting,
     /// A held meeting whose minutes are being drafted.
     held: pb::Meeting,
+    /// A later held meeting whose minutes record the correction of `held`'s.
+    later: pb::Meeting,
 }
 
 async fn get_matter(c: &mut Client, id: &str) -> pb::Matter {
@@ -234,8 +236,28 @@ impl Fixture {
             "Forumet rekommenderar IT-styrgruppen att prioritera e-underskrift.",
         )
         .await;
+        let later = meeting(
+            c,
+            EVA,
+            &utveckling,
+            "IT-forum utveckling 4/2027",
+            (2027, 5, 20),
+        )
+        .await;
+        let later = add_item(
+            c,
+            EVA,
+            &later.id,
+            pb::AgendaItemKind::Information,
+            "Övriga frågor",
+            "",
+        )
+        .await;
+        publish(c, EVA, &later).await;
+        hold(c, SOFIA, &later).await;
         Self {
             draft: get_matter(c, &draft1.id).await,
+            later: get_meeting(c, &later.id).await,
             draft2,
             escalating: get_matter(c, &esc.id).await,
             escalation,
@@ -407,6 +429,7 @@ impl Fixture {
             meeting_id: self.held.id.clone(),
             corrects_paragraph_id: self.escalation.id.clone(),
             text: "Rättelse: rekommendationen gäller 2028 års plan.".into(),
+            recording_meeting_id: self.later.id.clone(),
         }
     }
 }
@@ -1120,6 +1143,16 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         "corrects_paragraph_id",
         "not a UUID",
         ac(&|r| r.corrects_paragraph_id = "§ 1".into()),
+    );
+    add(
+        "recording_meeting_id",
+        "empty",
+        ac(&|r| r.recording_meeting_id.clear()),
+    );
+    add(
+        "recording_meeting_id",
+        "not a UUID",
+        ac(&|r| r.recording_meeting_id = "nästa möte".into()),
     );
     add("text", "empty", ac(&|r| r.text.clear()));
     add("text", "20 001 characters", ac(&|r| r.text = long(20_001)));

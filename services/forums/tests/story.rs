@@ -564,6 +564,36 @@ async fn the_story_from_need_to_locked_minutes(db: TestDb) {
         .await
         .unwrap_err()
         .code(),
+        c.create_note(as_(
+            ANNA,
+            pb::CreateNoteRequest {
+                request_id: String::new(),
+                note: Some(pb::Note {
+                    agenda_item_id: m2.agenda[0].id.clone(),
+                    text: "Sent inlägg.".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap_err()
+        .code(),
+        c.create_document(as_(
+            EVA,
+            pb::CreateDocumentRequest {
+                request_id: String::new(),
+                document: Some(pb::Document {
+                    agenda_item_id: m2.agenda[0].id.clone(),
+                    title: "Sen bilaga".into(),
+                    classification: pb::Classification::Public as i32,
+                    content: b"bilaga".to_vec(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap_err()
+        .code(),
     ];
     assert!(
         codes.iter().all(|c| *c == Code::FailedPrecondition),
@@ -583,7 +613,27 @@ async fn the_story_from_need_to_locked_minutes(db: TestDb) {
         .unwrap();
     assert_eq!(after, locked, "the locked minutes did not change");
 
-    // A correction is a new entry referring to the corrected §.
+    // A correction is a new § in the minutes of the forum's next meeting,
+    // numbered in that meeting's year, referring to the corrected §.
+    let m3 = meeting(
+        &mut c,
+        EVA,
+        &styrgruppen,
+        "IT-styrgruppen 1/2027",
+        (2027, 1, 21),
+    )
+    .await;
+    let m3 = add_item(
+        &mut c,
+        EVA,
+        &m3.id,
+        pb::AgendaItemKind::Information,
+        "Övriga frågor",
+        "",
+    )
+    .await;
+    publish(&mut c, EVA, &m3).await;
+    hold(&mut c, EVA, &m3).await;
     let correction = c
         .add_correction(as_(
             EVA,
@@ -592,6 +642,7 @@ async fn the_story_from_need_to_locked_minutes(db: TestDb) {
                 meeting_id: m2.id.clone(),
                 corrects_paragraph_id: locked.paragraphs[2].id.clone(),
                 text: "Prislistan gäller från 2027-01-01, inte 2026-01-01.".into(),
+                recording_meeting_id: m3.id.clone(),
             },
         ))
         .await
@@ -601,7 +652,57 @@ async fn the_story_from_need_to_locked_minutes(db: TestDb) {
         .unwrap();
     assert_eq!(correction.corrects_paragraph_id, locked.paragraphs[2].id);
     assert_eq!(correction.title, "Rättelse av § 3/2026");
+    assert_eq!(
+        (
+            correction.meeting_id.as_str(),
+            correction.reference.as_str()
+        ),
+        (m3.id.as_str(), "§ 1/2027")
+    );
+    let corrects = correction.corrects.clone().unwrap();
+    assert_eq!(
+        (corrects.meeting_id.as_str(), corrects.reference.as_str()),
+        (m2.id.as_str(), "§ 3/2026")
+    );
+    let corrected = c
+        .get_minutes(as_(
+            MARIA,
+            pb::GetMinutesRequest {
+                meeting_id: m2.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .minutes
+        .unwrap();
+    let link = &corrected.paragraphs[2].corrected_by;
+    assert_eq!(link.len(), 1, "{corrected:?}");
+    assert_eq!(
+        (link[0].meeting_id.as_str(), link[0].reference.as_str()),
+        (m3.id.as_str(), "§ 1/2027")
+    );
+    assert_eq!(link[0].paragraph_id, correction.id);
+    assert_eq!(corrected.paragraphs.len(), locked.paragraphs.len());
 
+    // Exports: the minutes in Markdown; notes never appear in exports.
+    let later = c
+        .export_meeting(as_(
+            MARIA,
+            pb::ExportMeetingRequest {
+                meeting_id: m3.id.clone(),
+                kind: pb::ExportKind::Minutes as i32,
+                format: pb::ExportFormat::Markdown as i32,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let later = String::from_utf8(later.content).unwrap();
+    assert!(
+        later.contains("## § 1/2027 Rättelse av § 3/2026\n\n*Rättelse av § 3/2026 i protokollet från sammanträdet den 17 december 2026 (IT-styrgruppen 6/2026).*"),
+        "{later}"
+    );
     // Exports: the minutes in Markdown; notes never appear in exports.
     let md = c
         .export_meeting(as_(
@@ -621,7 +722,10 @@ async fn the_story_from_need_to_locked_minutes(db: TestDb) {
         text.contains("## § 1/2026 Digital signering av protokoll i båda kommunerna"),
         "{text}"
     );
-    assert!(text.contains("*Rättelse av § 3/2026.*"), "{text}");
+    assert!(
+        text.contains("*Rättad genom § 1/2027 i protokollet från sammanträdet den 21 januari 2027 (IT-styrgruppen 1/2027).*"),
+        "{text}"
+    );
     assert!(
         text.contains("Justerare: Anna Åberg, Lars Ängström"),
         "{text}"

@@ -329,16 +329,58 @@ pub fn outcome_pb(o: &str) -> pb::ParagraphOutcome {
     }
 }
 
-pub fn paragraph_pb(p: paragraph::Model) -> pb::Paragraph {
+/// What links paragraphs to other minutes: the corrections recorded of
+/// them (in later meetings' minutes), and the paragraphs corrected by them
+/// (in earlier meetings' minutes), each with the meeting that holds it.
+#[derive(Debug, Default, Clone)]
+pub struct Links {
+    /// Corrections, in the order they were recorded.
+    pub corrections: Vec<(paragraph::Model, meeting_row::Model)>,
+    /// Corrected paragraphs.
+    pub corrected: Vec<(paragraph::Model, meeting_row::Model)>,
+}
+
+impl Links {
+    /// The corrections of paragraph `id`.
+    pub fn corrections_of(
+        &self,
+        id: Uuid,
+    ) -> impl Iterator<Item = &(paragraph::Model, meeting_row::Model)> {
+        self.corrections
+            .iter()
+            .filter(move |(p, _)| p.corrects_paragraph_id == Some(id))
+    }
+
+    /// The paragraph that `p` corrects, if it is a correction.
+    pub fn corrected_by(
+        &self,
+        p: &paragraph::Model,
+    ) -> Option<&(paragraph::Model, meeting_row::Model)> {
+        let id = p.corrects_paragraph_id?;
+        self.corrected.iter().find(|(c, _)| c.id == id)
+    }
+}
+
+pub fn paragraph_link_pb(p: &paragraph::Model, m: &meeting_row::Model) -> pb::ParagraphLink {
+    pb::ParagraphLink {
+        paragraph_id: p.id.to_string(),
+        reference: meeting::reference(p.number, p.year),
+        meeting_id: m.id.to_string(),
+        meeting_title: m.title.clone(),
+        meeting_start_time: Some(timestamp(m.start_time)),
+    }
+}
+
+pub fn paragraph_pb(p: paragraph::Model, links: &Links) -> pb::Paragraph {
     pb::Paragraph {
         id: p.id.to_string(),
         meeting_id: p.meeting_id.to_string(),
         number: p.number,
         year: p.year,
         agenda_item_id: p.agenda_item_id.map(|i| i.to_string()).unwrap_or_default(),
-        title: p.title,
-        presented: p.presented,
-        decision: p.decision,
+        title: p.title.clone(),
+        presented: p.presented.clone(),
+        decision: p.decision.clone(),
         outcome: outcome_pb(&p.outcome) as i32,
         corrects_paragraph_id: p
             .corrects_paragraph_id
@@ -346,6 +388,11 @@ pub fn paragraph_pb(p: paragraph::Model) -> pb::Paragraph {
             .unwrap_or_default(),
         create_time: Some(timestamp(p.create_time)),
         reference: meeting::reference(p.number, p.year),
+        corrects: links.corrected_by(&p).map(|(c, m)| paragraph_link_pb(c, m)),
+        corrected_by: links
+            .corrections_of(p.id)
+            .map(|(c, m)| paragraph_link_pb(c, m))
+            .collect(),
     }
 }
 
@@ -370,7 +417,11 @@ pub fn ids(s: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn minutes_pb(m: &meeting_row::Model, paragraphs: Vec<paragraph::Model>) -> pb::Minutes {
+pub fn minutes_pb(
+    m: &meeting_row::Model,
+    paragraphs: Vec<paragraph::Model>,
+    links: &Links,
+) -> pb::Minutes {
     pb::Minutes {
         meeting_id: m.id.to_string(),
         forum_id: m.forum_id.to_string(),
@@ -388,14 +439,12 @@ pub fn minutes_pb(m: &meeting_row::Model, paragraphs: Vec<paragraph::Model>) -> 
                 deputy_for_person_id: a.deputy_for,
             })
             .collect(),
-        paragraphs: {
-            // Regular paragraphs in number order, corrections after them.
-            let (mut regular, corrections): (Vec<_>, Vec<_>) = paragraphs
-                .into_iter()
-                .partition(|p| p.corrects_paragraph_id.is_none());
-            regular.extend(corrections);
-            regular.into_iter().map(paragraph_pb).collect()
-        },
+        // In the order of the series (year, number): a correction is a §
+        // like any other of the minutes that record it.
+        paragraphs: paragraphs
+            .into_iter()
+            .map(|p| paragraph_pb(p, links))
+            .collect(),
         adjuster_person_ids: ids(&m.adjusters),
         adjusted_by_person_ids: ids(&m.adjusted_by),
         locked: m.state == meeting::State::Adjusted.as_str(),

@@ -19,9 +19,9 @@ use super::matters::{description, transition};
 use super::{Handlers, On, WatchStream};
 use crate::domain::export;
 use crate::domain::matter::{self, Transition};
-use crate::domain::meeting::{ChangeKind, Cursor, State};
+use crate::domain::meeting::{ChangeKind, Cursor, Refusal, Signing, State};
 use crate::store::{
-    self, MeetingFilter, agenda_item, document, matter as matter_row, meeting, note,
+    self, MeetingFilter, agenda_item, document, matter as matter_row, meeting, note, paragraph,
 };
 
 /// How many missed changes a resumed `WatchMeeting` sends; a client
@@ -44,17 +44,40 @@ pub(crate) fn meeting_state(m: &meeting::Model) -> Result<State, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("stored meeting state {:?}", m.state)))
 }
 
-/// `FAILED_PRECONDITION` once the minutes are adjusted: they never change.
-pub(crate) fn not_locked(m: &meeting::Model) -> Result<State, ApiError> {
+/// The signing of the meeting's minutes as the domain sees it.
+pub(crate) fn signing(m: &meeting::Model) -> Result<(State, Signing), ApiError> {
     let s = meeting_state(m)?;
-    if s == State::Adjusted {
-        return Err(ApiError::precondition(
-            "MINUTES_ADJUSTED",
-            format!("meetings/{}", m.id),
-            "the minutes are adjusted and locked; record a correction instead",
-        ));
+    Ok((s, Signing::of(s, convert::ids(&m.adjusted_by).len())))
+}
+
+/// A domain refusal about meeting `m`, as `FAILED_PRECONDITION`.
+pub(crate) fn refused(m: Uuid, r: Refusal) -> ApiError {
+    ApiError::precondition(r.reason, format!("meetings/{m}"), r.message)
+}
+
+/// The meeting's state if what its minutes show may still change;
+/// `FAILED_PRECONDITION` naming the state from the first adjuster's
+/// signature on ([`Signing::frozen`]).
+pub(crate) fn writable(m: &meeting::Model) -> Result<State, ApiError> {
+    let (state, signing) = signing(m)?;
+    match signing.frozen() {
+        Some(r) => Err(refused(m.id, r)),
+        None => Ok(state),
     }
-    Ok(s)
+}
+
+/// The meeting `id` read again in the write transaction and locked until it
+/// ends, then [`writable`]: a signature committed meanwhile is seen, and
+/// none can commit before this write does.
+pub(crate) async fn writable_locked(
+    tx: &Tx,
+    id: Uuid,
+) -> Result<(meeting::Model, State), ApiError> {
+    let m = store::lock_meeting(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("meeting", id.to_string()))?;
+    let state = writable(&m)?;
+    Ok((m, state))
 }
 
 fn slug(s: &str) -> String {
@@ -220,7 +243,7 @@ impl Handlers {
         let (tx, m) = self
             .checked_meeting(ctx, "item.meeting_id", &i.meeting_id, action)
             .await?;
-        let state = not_locked(&m)?;
+        let (m, state) = writable_locked(&tx, m.id).await?;
         if state >= State::Held {
             return Err(ApiError::precondition(
                 "MEETING_HELD",
@@ -312,7 +335,8 @@ impl Handlers {
         let (tx, m) = self
             .checked_meeting(ctx, "meeting_id", &req.meeting_id, "meetings.manage")
             .await?;
-        if not_locked(&m)? != State::Planned {
+        let (m, state) = writable_locked(&tx, m.id).await?;
+        if state != State::Planned {
             return Err(ApiError::precondition(
                 "AGENDA_PUBLISHED",
                 format!("meetings/{}", m.id),
@@ -387,6 +411,9 @@ impl Handlers {
                     .ok_or_else(|| ApiError::internal("replayed note vanished"))?
             }
             Claim::New => {
+                // Notes on the items of signed minutes are refused like
+                // every other change to what the minutes show.
+                writable_locked(&tx, m.id).await?;
                 let created = store::insert_note(
                     &tx,
                     note::Model {
@@ -460,7 +487,7 @@ impl Handlers {
             ));
         }
         // The document follows its parent's visibility: private with a draft.
-        let (tx, (owner_tenant, collaboration_id)) = self
+        let (tx, (owner_tenant, collaboration_id, meeting_id)) = self
             .checked(ctx, |tx| {
                 Box::pin(async {
                     let forum_check = |forum: Uuid| {
@@ -487,7 +514,11 @@ impl Handlers {
                                 })?;
                                 vec![forum_check(forum)]
                             };
-                            Ok((tx, (mt.owner_tenant.clone(), mt.collaboration_id), checks))
+                            Ok((
+                                tx,
+                                (mt.owner_tenant.clone(), mt.collaboration_id, None),
+                                checks,
+                            ))
                         }
                         (None, Some(id)) => {
                             let item =
@@ -499,7 +530,7 @@ impl Handlers {
                                 .ok_or_else(|| ApiError::internal("meeting of item"))?;
                             Ok((
                                 tx,
-                                (None, Some(item.collaboration_id)),
+                                (None, Some(item.collaboration_id), Some(m.id)),
                                 vec![forum_check(m.forum_id)],
                             ))
                         }
@@ -519,6 +550,11 @@ impl Handlers {
                     .ok_or_else(|| ApiError::internal("replayed document vanished"))?
             }
             Claim::New => {
+                // An agenda item's documents are part of what its
+                // meeting's minutes show: frozen from the first signature.
+                if let Some(id) = meeting_id {
+                    writable_locked(&tx, id).await?;
+                }
                 let created = store::insert_document(
                     &tx,
                     document::Model {
@@ -660,7 +696,7 @@ impl Handlers {
         }
         let agenda = store::agenda(&tx, m.id).await?;
         let minutes = if meeting_state(&m)? >= State::Held {
-            Some(convert::minutes_pb(&m, store::paragraphs(&tx, m.id).await?))
+            Some(super::minutes::load_minutes(&tx, &m).await?)
         } else {
             None
         };
@@ -755,6 +791,7 @@ impl Handlers {
         let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
         let agenda = store::agenda(&tx, m.id).await?;
         let paragraphs = store::paragraphs(&tx, m.id).await?;
+        let links = super::minutes::links(&tx, &paragraphs).await?;
         tx.commit().await?;
         let forum = self.roles.get_forum(ctx, &m.forum_id.to_string()).await?;
         let meeting = export::Meeting {
@@ -808,7 +845,11 @@ impl Handlers {
                         .find(|(i, _)| i == id)
                         .map_or_else(|| id.to_owned(), |(_, n)| n.clone())
                 };
-                let all = paragraphs.clone();
+                let link = |(p, at): &(paragraph::Model, meeting::Model)| export::Link {
+                    reference: crate::domain::meeting::reference(p.number, p.year),
+                    meeting_title: at.title.clone(),
+                    meeting_start: at.start_time,
+                };
                 let minutes = export::Minutes {
                     meeting,
                     attendance: convert::attendance(&m)
@@ -822,25 +863,22 @@ impl Handlers {
                             (a.name, status.to_owned())
                         })
                         .collect(),
-                    paragraphs: convert::minutes_pb(&m, paragraphs)
-                        .paragraphs
-                        .into_iter()
+                    paragraphs: paragraphs
+                        .iter()
                         .map(|p| export::Paragraph {
-                            reference: p.reference,
-                            title: p.title,
-                            presented: p.presented,
-                            decision: p.decision,
-                            outcome: match pb::ParagraphOutcome::try_from(p.outcome) {
-                                Ok(pb::ParagraphOutcome::Noted) => "Noterades".into(),
-                                Ok(pb::ParagraphOutcome::Escalated) => {
+                            reference: crate::domain::meeting::reference(p.number, p.year),
+                            title: p.title.clone(),
+                            presented: p.presented.clone(),
+                            decision: p.decision.clone(),
+                            outcome: match convert::outcome_pb(&p.outcome) {
+                                pb::ParagraphOutcome::Noted => "Noterades".into(),
+                                pb::ParagraphOutcome::Escalated => {
                                     "Överlämnas till överordnat forum".into()
                                 }
                                 _ => "Beslut".into(),
                             },
-                            corrects: all
-                                .iter()
-                                .find(|x| x.id.to_string() == p.corrects_paragraph_id)
-                                .map(|x| crate::domain::meeting::reference(x.number, x.year)),
+                            corrects: links.corrected_by(p).map(link),
+                            corrected_by: links.corrections_of(p.id).map(link).collect(),
                         })
                         .collect(),
                     adjusters: convert::ids(&m.adjusters)

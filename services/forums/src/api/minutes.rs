@@ -1,33 +1,74 @@
 //! Minutes: attendance, numbered paragraphs, adjusters, adjustment and
 //! corrections.
 
-use chrono::Datelike;
 use prost::Message as _;
 use samverkan_core::text::required_line;
 use samverkan_core::{ApiError, RequestContext};
+use samverkan_db::Tx;
 use samverkan_db::idempotency::Claim;
 use samverkan_proto::forums::v1 as pb;
 use samverkan_proto::roles::v1 as roles_pb;
 use serde_json::json;
+use uuid::Uuid;
 
-use super::convert::{self, minutes_pb, paragraph_pb};
+use super::convert::{self, Links, minutes_pb, paragraph_pb};
 use super::matters::{description, transition};
-use super::meetings::{meeting_state, not_locked, visible_meeting};
+use super::meetings::{meeting_state, refused, signing, visible_meeting, writable_locked};
 use super::{Handlers, On};
 use crate::SERVICE;
 use crate::domain::matter::Transition;
-use crate::domain::meeting::{self as rules, ChangeKind, Eligible, State, reference};
+use crate::domain::meeting::{
+    self as rules, ChangeKind, Eligible, Side, State, Which, reference, series_year,
+};
 use crate::store::{self, matter as matter_row, meeting, paragraph};
 
-fn minutes_open(m: &meeting::Model) -> Result<(), ApiError> {
-    if !matches!(not_locked(m)?, State::Held | State::MinutesDrafted) {
-        return Err(ApiError::precondition(
-            "MINUTES_NOT_OPEN",
-            format!("meetings/{}", m.id),
-            "the minutes are not open: publish the agenda and record attendance first",
-        ));
+/// The meeting locked in the write transaction, if its minutes are open
+/// and nothing they show is frozen yet.
+async fn minutes_open(tx: &Tx, id: Uuid) -> Result<meeting::Model, ApiError> {
+    let (m, state) = writable_locked(tx, id).await?;
+    if !rules::minutes_open(state) {
+        return Err(refused(m.id, rules::NOT_OPEN));
     }
-    Ok(())
+    Ok(m)
+}
+
+/// The links of `paragraphs` to other minutes: their corrections, and
+/// what they correct, each with the meeting that holds it.
+pub(crate) async fn links(tx: &Tx, paragraphs: &[paragraph::Model]) -> Result<Links, ApiError> {
+    let ids: Vec<Uuid> = paragraphs.iter().map(|p| p.id).collect();
+    let corrections = store::corrections_of(tx, &ids).await?;
+    let corrected_ids: Vec<Uuid> = paragraphs
+        .iter()
+        .filter_map(|p| p.corrects_paragraph_id)
+        .collect();
+    let corrected = store::paragraphs_by_id(tx, &corrected_ids).await?;
+    let mut meeting_ids: Vec<Uuid> = corrections
+        .iter()
+        .chain(&corrected)
+        .map(|p| p.meeting_id)
+        .collect();
+    meeting_ids.sort_unstable();
+    meeting_ids.dedup();
+    let meetings = store::meetings_by_id(tx, &meeting_ids).await?;
+    let with_meeting = |ps: Vec<paragraph::Model>| {
+        ps.into_iter()
+            .filter_map(|p| {
+                let m = meetings.iter().find(|m| m.id == p.meeting_id)?.clone();
+                Some((p, m))
+            })
+            .collect()
+    };
+    Ok(Links {
+        corrections: with_meeting(corrections),
+        corrected: with_meeting(corrected),
+    })
+}
+
+/// The minutes of meeting `m` as read in `tx`, with their links.
+pub(crate) async fn load_minutes(tx: &Tx, m: &meeting::Model) -> Result<pb::Minutes, ApiError> {
+    let paragraphs = store::paragraphs(tx, m.id).await?;
+    let links = links(tx, &paragraphs).await?;
+    Ok(minutes_pb(m, paragraphs, &links))
 }
 
 impl Handlers {
@@ -72,7 +113,8 @@ impl Handlers {
         let (tx, m) = self
             .checked_meeting(ctx, "meeting_id", &req.meeting_id, "minutes.record")
             .await?;
-        if not_locked(&m)? == State::Planned {
+        let (m, state) = writable_locked(&tx, m.id).await?;
+        if state == State::Planned {
             return Err(ApiError::precondition(
                 "AGENDA_NOT_PUBLISHED",
                 format!("meetings/{}", m.id),
@@ -94,12 +136,12 @@ impl Handlers {
             json!({"attendance": present.iter().map(|p| json!({"name": p.name, "status": p.status})).collect::<Vec<_>>()}),
         )
         .await?;
-        let paragraphs = store::paragraphs(&tx, saved.id).await?;
+        let minutes = load_minutes(&tx, &saved).await?;
         let seq = store::record_change(&tx, &saved, ChangeKind::AttendanceRecorded).await?;
         tx.commit().await?;
         self.events.publish(saved.id, seq);
         Ok(pb::RecordAttendanceResponse {
-            minutes: Some(minutes_pb(&saved, paragraphs)),
+            minutes: Some(minutes),
         })
     }
 
@@ -122,7 +164,6 @@ impl Handlers {
         let (tx, m) = self
             .checked_meeting(ctx, "paragraph.meeting_id", &p.meeting_id, "minutes.record")
             .await?;
-        minutes_open(&m)?;
         let mut changed = None;
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
@@ -135,6 +176,7 @@ impl Handlers {
                     .ok_or_else(|| ApiError::internal("replayed paragraph vanished"))?
             }
             Claim::New => {
+                let m = minutes_open(&tx, m.id).await?;
                 let item = store::find_agenda_item(&tx, item_id)
                     .await?
                     .filter(|i| i.meeting_id == m.id)
@@ -167,7 +209,7 @@ impl Handlers {
                     }
                 }
                 // The series follows the meeting's calendar year in Stockholm.
-                let year = samverkan_core::dates::stockholm_date(m.start_time).year();
+                let year = series_year(m.start_time);
                 let number =
                     store::next_paragraph_number(&tx, m.forum_id, m.collaboration_id, year).await?;
                 let created = store::insert_paragraph(
@@ -202,12 +244,14 @@ impl Handlers {
                 created
             }
         };
+        // A replayed § may have been corrected since.
+        let links = links(&tx, std::slice::from_ref(&stored)).await?;
         tx.commit().await?;
         if let Some(seq) = changed {
             self.events.publish(m.id, seq);
         }
         Ok(pb::AddParagraphResponse {
-            paragraph: Some(paragraph_pb(stored)),
+            paragraph: Some(paragraph_pb(stored, &links)),
         })
     }
 
@@ -254,7 +298,7 @@ impl Handlers {
                 },
             )
             .await?;
-        minutes_open(&m)?;
+        let m = minutes_open(&tx, m.id).await?;
         // Eligible: seats that may adjust, in the forum on the meeting's date.
         let mut eligible: Vec<Eligible> = Vec::new();
         for s in comp.seats.iter().filter(|s| s.may_adjust) {
@@ -305,12 +349,12 @@ impl Handlers {
             json!({"designate_adjusters": chosen}),
         )
         .await?;
-        let paragraphs = store::paragraphs(&tx, saved.id).await?;
+        let minutes = load_minutes(&tx, &saved).await?;
         let seq = store::record_change(&tx, &saved, ChangeKind::AdjustersDesignated).await?;
         tx.commit().await?;
         self.events.publish(saved.id, seq);
         Ok(pb::DesignateAdjustersResponse {
-            minutes: Some(minutes_pb(&saved, paragraphs)),
+            minutes: Some(minutes),
         })
     }
 
@@ -325,7 +369,8 @@ impl Handlers {
             .checked(ctx, |tx| {
                 Box::pin(async {
                     let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
-                    minutes_open(&m)?;
+                    let (state, signed) = signing(&m)?;
+                    signed.signable(state).map_err(|r| refused(m.id, r))?;
                     let adjusters = convert::ids(&m.adjusters);
                     if adjusters.len() != 2 {
                         return Err(ApiError::precondition(
@@ -344,6 +389,18 @@ impl Handlers {
             })
             .await?;
         let me = me.ok_or_else(|| ApiError::internal("adjuster without person"))?;
+        // Read again under the meeting's lock: the other adjuster's
+        // signature, if committed meanwhile, counts.
+        let m = store::lock_meeting(&tx, m.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("meeting", &req.meeting_id))?;
+        let (state, signed) = signing(&m)?;
+        signed.signable(state).map_err(|r| refused(m.id, r))?;
+        if convert::ids(&m.adjusters) != adjusters {
+            return Err(ApiError::Conflict(
+                "the adjusters changed while the signature was being checked; try again".into(),
+            ));
+        }
         let mut done = convert::ids(&m.adjusted_by);
         if done.contains(&me) {
             return Err(ApiError::precondition(
@@ -399,11 +456,12 @@ impl Handlers {
             )
             .await?;
         }
+        let minutes = load_minutes(&tx, &saved).await?;
         let seq = store::record_change(&tx, &saved, ChangeKind::MinutesAdjusted).await?;
         tx.commit().await?;
         self.events.publish(saved.id, seq);
         Ok(pb::AdjustMinutesResponse {
-            minutes: Some(minutes_pb(&saved, paragraphs)),
+            minutes: Some(minutes),
         })
     }
 
@@ -412,7 +470,9 @@ impl Handlers {
         ctx: &RequestContext,
         req: pb::AddCorrectionRequest,
     ) -> Result<pb::AddCorrectionResponse, ApiError> {
+        convert::uuid("meeting_id", &req.meeting_id)?;
         let corrects = convert::uuid("corrects_paragraph_id", &req.corrects_paragraph_id)?;
+        convert::uuid("recording_meeting_id", &req.recording_meeting_id)?;
         let text = description("text", &req.text)?;
         if text.is_empty() {
             return Err(ApiError::invalid_field(
@@ -420,16 +480,24 @@ impl Handlers {
                 "must say what is corrected",
             ));
         }
-        let (tx, m) = self
-            .checked_meeting(ctx, "meeting_id", &req.meeting_id, "minutes.record")
+        // The correction is a § of the recording meeting's minutes: the
+        // secretary of its forum records it (the rule below requires the
+        // corrected meeting to be of the same forum).
+        let (tx, (corrected, recording)) = self
+            .checked(ctx, |tx| {
+                Box::pin(async {
+                    let corrected = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
+                    let recording =
+                        visible_meeting(&tx, "recording_meeting_id", &req.recording_meeting_id)
+                            .await?;
+                    let on = On {
+                        forum: Some(recording.forum_id),
+                        ..Default::default()
+                    };
+                    Ok((tx, (corrected, recording), vec![on.check("minutes.record")]))
+                })
+            })
             .await?;
-        if meeting_state(&m)? != State::Adjusted {
-            return Err(ApiError::precondition(
-                "MINUTES_NOT_ADJUSTED",
-                format!("meetings/{}", m.id),
-                "corrections are for adjusted minutes; until then the secretary amends the draft",
-            ));
-        }
         let mut changed = None;
         let stored = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
@@ -442,22 +510,47 @@ impl Handlers {
                     .ok_or_else(|| ApiError::internal("replayed correction vanished"))?
             }
             Claim::New => {
+                // Under the recording meeting's lock, so that no signature
+                // freezes its minutes while the § is added.
+                let recording = store::lock_meeting(&tx, recording.id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("meeting", &req.recording_meeting_id))?;
+                let side = |m: &meeting::Model| -> Result<Side<Uuid>, ApiError> {
+                    let (state, signing) = signing(m)?;
+                    Ok(Side {
+                        forum: m.forum_id,
+                        state,
+                        signing,
+                        start: m.start_time,
+                    })
+                };
+                rules::may_record_correction(&side(&corrected)?, &side(&recording)?).map_err(
+                    |(which, r)| match which {
+                        Which::Corrected => refused(corrected.id, r),
+                        Which::Recording => refused(recording.id, r),
+                    },
+                )?;
                 let original = store::find_paragraph(&tx, corrects)
                     .await?
-                    .filter(|p| p.meeting_id == m.id)
+                    .filter(|p| p.meeting_id == corrected.id)
                     .ok_or_else(|| ApiError::not_found("paragraph", &req.corrects_paragraph_id))?;
-                // A correction takes the next number of the series of the
-                // year it is made in.
-                let year = ctx.today.year();
-                let number =
-                    store::next_paragraph_number(&tx, m.forum_id, m.collaboration_id, year).await?;
+                // A correction is numbered like every § of the minutes that
+                // record it: in the series of the recording meeting's year.
+                let year = series_year(recording.start_time);
+                let number = store::next_paragraph_number(
+                    &tx,
+                    recording.forum_id,
+                    recording.collaboration_id,
+                    year,
+                )
+                .await?;
                 let created = store::insert_paragraph(
                     &tx,
                     paragraph::Model {
                         id: samverkan_core::new_uuid(),
-                        collaboration_id: m.collaboration_id,
-                        meeting_id: m.id,
-                        forum_id: m.forum_id,
+                        collaboration_id: recording.collaboration_id,
+                        meeting_id: recording.id,
+                        forum_id: recording.forum_id,
                         year,
                         number,
                         agenda_item_id: None,
@@ -472,16 +565,35 @@ impl Handlers {
                 .await?;
                 tx.finish_request(&req.request_id, &format!("paragraphs/{}", created.id))
                     .await?;
-                changed = Some(store::record_change(&tx, &m, ChangeKind::CorrectionAdded).await?);
+                if meeting_state(&recording)? == State::Held {
+                    let drafting = meeting::Model {
+                        state: State::MinutesDrafted.as_str().into(),
+                        ..recording.clone()
+                    };
+                    store::save_meeting(&tx, drafting, "", json!({"minutes_drafted": {}})).await?;
+                }
+                // Both minutes changed: the recording meeting's gained a §,
+                // the corrected meeting's lists the correction.
+                changed = Some([
+                    (
+                        recording.id,
+                        store::record_change(&tx, &recording, ChangeKind::CorrectionAdded).await?,
+                    ),
+                    (
+                        corrected.id,
+                        store::record_change(&tx, &corrected, ChangeKind::CorrectionAdded).await?,
+                    ),
+                ]);
                 created
             }
         };
+        let links = links(&tx, std::slice::from_ref(&stored)).await?;
         tx.commit().await?;
-        if let Some(seq) = changed {
-            self.events.publish(m.id, seq);
+        for (meeting, seq) in changed.into_iter().flatten() {
+            self.events.publish(meeting, seq);
         }
         Ok(pb::AddCorrectionResponse {
-            paragraph: Some(paragraph_pb(stored)),
+            paragraph: Some(paragraph_pb(stored, &links)),
         })
     }
 
@@ -492,10 +604,10 @@ impl Handlers {
     ) -> Result<pb::GetMinutesResponse, ApiError> {
         let tx = self.read(ctx).await?;
         let m = visible_meeting(&tx, "meeting_id", &req.meeting_id).await?;
-        let paragraphs = store::paragraphs(&tx, m.id).await?;
+        let minutes = load_minutes(&tx, &m).await?;
         tx.commit().await?;
         Ok(pb::GetMinutesResponse {
-            minutes: Some(minutes_pb(&m, paragraphs)),
+            minutes: Some(minutes),
         })
     }
 }

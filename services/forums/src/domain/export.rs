@@ -39,8 +39,47 @@ pub struct Paragraph {
     pub decision: String,
     /// "Beslut", "Noterades", "Överlämnas till …".
     pub outcome: String,
-    /// For a correction: the reference of the corrected paragraph.
-    pub corrects: Option<String>,
+    /// For a correction: the corrected paragraph, in an earlier meeting's
+    /// minutes.
+    pub corrects: Option<Link>,
+    /// The corrections of this paragraph, each in a later meeting's
+    /// minutes.
+    pub corrected_by: Vec<Link>,
+}
+
+/// A paragraph of another meeting's minutes, as the minutes cite it.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// "§ 1/2027".
+    pub reference: String,
+    pub meeting_title: String,
+    pub meeting_start: DateTime<Utc>,
+}
+
+impl Link {
+    /// "§ 3/2026 i protokollet från sammanträdet den 17 december 2026
+    /// (Sammanträde 4/2026)".
+    fn cite(&self) -> String {
+        format!(
+            "{} i protokollet från sammanträdet den {} ({})",
+            self.reference,
+            swedish_day(self.meeting_start),
+            self.meeting_title
+        )
+    }
+}
+
+/// The lines a paragraph's links add to the minutes: what it corrects,
+/// and by which later §§ it is corrected.
+fn link_lines(p: &Paragraph) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(c) = &p.corrects {
+        out.push(format!("Rättelse av {}.", c.cite()));
+    }
+    for c in &p.corrected_by {
+        out.push(format!("Rättad genom {}.", c.cite()));
+    }
+    out
 }
 
 /// Minutes as exported.
@@ -82,6 +121,12 @@ pub fn swedish_date(t: DateTime<Utc>) -> String {
         MONTHS[l.month0() as usize],
         l.year()
     )
+}
+
+/// "12 mars 2026" in Stockholm.
+pub fn swedish_day(t: DateTime<Utc>) -> String {
+    let l = t.with_timezone(&Stockholm);
+    format!("{} {} {}", l.day(), MONTHS[l.month0() as usize], l.year())
 }
 
 /// "13.00" in Stockholm (Swedish style).
@@ -149,8 +194,8 @@ pub fn minutes_markdown(p: &Minutes) -> String {
     s.push('\n');
     for par in &p.paragraphs {
         s.push_str(&format!("## {} {}\n\n", par.reference, par.title));
-        if let Some(c) = &par.corrects {
-            s.push_str(&format!("*Rättelse av {c}.*\n\n"));
+        for line in link_lines(par) {
+            s.push_str(&format!("*{line}*\n\n"));
         }
         if !par.presented.trim().is_empty() {
             s.push_str(&format!("**Föredragning:** {}\n\n", par.presented));
@@ -256,8 +301,8 @@ pub fn minutes_html(p: &Minutes) -> String {
             e(&par.reference),
             e(&par.title)
         ));
-        if let Some(c) = &par.corrects {
-            b.push_str(&format!("<p><em>Rättelse av {}.</em></p>\n", e(c)));
+        for line in link_lines(par) {
+            b.push_str(&format!("<p><em>{}</em></p>\n", e(&line)));
         }
         if !par.presented.trim().is_empty() {
             b.push_str(&format!(
@@ -403,6 +448,7 @@ mod tests {
                 decision: "IT-styrgruppen beslutar att ge IT-avdelningen i uppdrag att upphandla plattformen.".into(),
                 outcome: "Beslut".into(),
                 corrects: None,
+                corrected_by: Vec::new(),
             }],
             adjusters: vec!["Anna Åberg".into(), "Maria Sjöberg".into()],
             lock_time: Some(t(2026, 3, 16, 9, 0)),
@@ -420,6 +466,55 @@ mod tests {
         assert!(
             minutes_markdown(&minutes)
                 .contains("## § 7/2026 Gemensam e-tjänsteplattform för äldreomsorgen")
+        );
+    }
+
+    #[test]
+    fn corrections_link_both_minutes() {
+        let paragraph = |reference: &str| Paragraph {
+            reference: reference.into(),
+            title: "Prislista 2027".into(),
+            presented: String::new(),
+            decision: "Prislistan fastställs.".into(),
+            outcome: "Beslut".into(),
+            corrects: None,
+            corrected_by: Vec::new(),
+        };
+        let corrected = Minutes {
+            meeting: meeting(),
+            attendance: Vec::new(),
+            paragraphs: vec![Paragraph {
+                corrected_by: vec![Link {
+                    reference: "§ 1/2027".into(),
+                    meeting_title: "Sammanträde 1/2027".into(),
+                    meeting_start: t(2027, 1, 21, 12, 0),
+                }],
+                ..paragraph("§ 7/2026")
+            }],
+            adjusters: Vec::new(),
+            lock_time: None,
+        };
+        let md = minutes_markdown(&corrected);
+        assert!(
+            md.contains("## § 7/2026 Prislista 2027\n\n*Rättad genom § 1/2027 i protokollet från sammanträdet den 21 januari 2027 (Sammanträde 1/2027).*\n\n"),
+            "{md}"
+        );
+        let recording = Minutes {
+            paragraphs: vec![Paragraph {
+                title: "Rättelse av § 7/2026".into(),
+                corrects: Some(Link {
+                    reference: "§ 7/2026".into(),
+                    meeting_title: "Sammanträde 2/2026 <extra>".into(),
+                    meeting_start: t(2026, 3, 12, 12, 0),
+                }),
+                ..paragraph("§ 1/2027")
+            }],
+            ..corrected
+        };
+        let html = minutes_html(&recording);
+        assert!(
+            html.contains("<h2>§ 1/2027 Rättelse av § 7/2026</h2>\n<p><em>Rättelse av § 7/2026 i protokollet från sammanträdet den 12 mars 2026 (Sammanträde 2/2026 &lt;extra&gt;).</em></p>\n"),
+            "{html}"
         );
     }
 

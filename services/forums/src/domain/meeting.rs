@@ -34,6 +34,149 @@ impl State {
     }
 }
 
+/// Whether a meeting in `state` has open minutes: held, so that
+/// attendance and §§ are recorded.
+pub fn minutes_open(state: State) -> bool {
+    matches!(state, State::Held | State::MinutesDrafted)
+}
+
+/// The year of the § series a meeting's paragraphs are numbered in: the
+/// calendar year in Stockholm of the meeting's start. A correction
+/// follows the meeting that records it, not the corrected one.
+pub fn series_year(start: chrono::DateTime<chrono::Utc>) -> i32 {
+    use chrono::Datelike as _;
+    samverkan_core::dates::stockholm_date(start).year()
+}
+
+/// Why a write is refused: a reason code and a message for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: &'static str,
+    pub message: &'static str,
+}
+
+/// How far a meeting's minutes are signed by its two adjusters, which
+/// decides whether anything they show may still change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signing {
+    /// No adjuster has signed: the meeting and its minutes may change.
+    Unsigned,
+    /// One adjuster has signed: what they signed must be what the second
+    /// adjuster signs, so nothing the minutes show may change.
+    Frozen,
+    /// Both have signed: the minutes are adjusted and never change again.
+    Adjusted,
+}
+
+impl Signing {
+    /// The signing of a meeting in `state` that `signatures` adjusters
+    /// have signed.
+    pub fn of(state: State, signatures: usize) -> Self {
+        if state == State::Adjusted {
+            Signing::Adjusted
+        } else if signatures > 0 {
+            Signing::Frozen
+        } else {
+            Signing::Unsigned
+        }
+    }
+
+    /// The one rule for every write to what the minutes show (minutes
+    /// text, attendance, agenda and §, adjusters, the items' documents and
+    /// notes): refused from the first signature on, naming the state.
+    pub fn frozen(self) -> Option<Refusal> {
+        match self {
+            Signing::Unsigned => None,
+            Signing::Frozen => Some(Refusal {
+                reason: "MINUTES_FROZEN",
+                message: "the minutes are signed by one adjuster and frozen: nothing they show may change until the second adjuster signs",
+            }),
+            Signing::Adjusted => Some(Refusal {
+                reason: "MINUTES_ADJUSTED",
+                message: "the minutes are adjusted and locked: nothing they show may change; record a correction in a later meeting's minutes",
+            }),
+        }
+    }
+
+    /// Whether an adjuster may sign now: the minutes are open and not yet
+    /// adjusted (the second signature is what ends the freeze).
+    pub fn signable(self, state: State) -> Result<(), Refusal> {
+        if self == Signing::Adjusted {
+            return Err(self.frozen().unwrap_or(NOT_OPEN));
+        }
+        if !minutes_open(state) {
+            return Err(NOT_OPEN);
+        }
+        Ok(())
+    }
+}
+
+/// The refusal of a write to minutes that are not open yet.
+pub const NOT_OPEN: Refusal = Refusal {
+    reason: "MINUTES_NOT_OPEN",
+    message: "the minutes are not open: publish the agenda and record attendance first",
+};
+
+/// A meeting as the correction rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Side<F> {
+    pub forum: F,
+    pub state: State,
+    pub signing: Signing,
+    pub start: chrono::DateTime<chrono::Utc>,
+}
+
+/// Which meeting a correction refusal concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Corrected,
+    Recording,
+}
+
+/// Whether a § of `corrected`'s minutes may be corrected by a new § in the
+/// minutes of `recording`: the corrected minutes are adjusted (until then
+/// the secretary amends the draft), and the recording meeting is a later
+/// meeting of the same forum whose minutes are open and not yet frozen.
+pub fn may_record_correction<F: PartialEq>(
+    corrected: &Side<F>,
+    recording: &Side<F>,
+) -> Result<(), (Which, Refusal)> {
+    if corrected.signing != Signing::Adjusted {
+        return Err((
+            Which::Corrected,
+            Refusal {
+                reason: "MINUTES_NOT_ADJUSTED",
+                message: "corrections are for adjusted minutes; until then the secretary amends the draft",
+            },
+        ));
+    }
+    if recording.forum != corrected.forum {
+        return Err((
+            Which::Recording,
+            Refusal {
+                reason: "CORRECTION_OTHER_FORUM",
+                message: "a correction is recorded in the minutes of a later meeting of the same forum",
+            },
+        ));
+    }
+    if recording.start <= corrected.start {
+        return Err((
+            Which::Recording,
+            Refusal {
+                reason: "CORRECTION_NOT_LATER",
+                message: "a correction is recorded in the minutes of a meeting later than the corrected one",
+            },
+        ));
+    }
+    if let Some(r) = recording.signing.frozen() {
+        return Err((Which::Recording, r));
+    }
+    if !minutes_open(recording.state) {
+        return Err((Which::Recording, NOT_OPEN));
+    }
+    Ok(())
+}
+
 /// How people cite a paragraph: "§ 4/2026".
 pub fn reference(number: i32, year: i32) -> String {
     format!("§ {number}/{year}")
@@ -85,6 +228,131 @@ mod tests {
         for s in State::ALL {
             assert_eq!(State::parse(s.as_str()), Some(*s));
         }
+    }
+
+    #[test]
+    fn the_first_signature_freezes_the_minutes() {
+        use State::*;
+        for s in [Planned, AgendaPublished, Held, MinutesDrafted] {
+            assert_eq!(Signing::of(s, 0), Signing::Unsigned);
+            assert_eq!(Signing::of(s, 0).frozen(), None, "{s:?}");
+        }
+        let one = Signing::of(MinutesDrafted, 1);
+        assert_eq!(one, Signing::Frozen);
+        assert_eq!(one.frozen().map(|r| r.reason), Some("MINUTES_FROZEN"));
+        assert!(
+            one.frozen()
+                .unwrap()
+                .message
+                .contains("signed by one adjuster")
+        );
+        // The second adjuster may still sign frozen minutes.
+        assert_eq!(one.signable(MinutesDrafted), Ok(()));
+        let two = Signing::of(Adjusted, 2);
+        assert_eq!(two, Signing::Adjusted);
+        assert_eq!(two.frozen().map(|r| r.reason), Some("MINUTES_ADJUSTED"));
+        assert_eq!(
+            two.signable(Adjusted).map_err(|r| r.reason),
+            Err("MINUTES_ADJUSTED")
+        );
+        assert_eq!(
+            Signing::Unsigned
+                .signable(AgendaPublished)
+                .map_err(|r| r.reason),
+            Err("MINUTES_NOT_OPEN")
+        );
+    }
+
+    #[test]
+    fn corrections_are_recorded_in_a_later_open_meeting_of_the_forum() {
+        use chrono::TimeZone;
+        let at = |y, m, d| chrono::Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap();
+        let corrected = Side {
+            forum: "styr",
+            state: State::Adjusted,
+            signing: Signing::Adjusted,
+            start: at(2026, 12, 17),
+        };
+        let recording = Side {
+            forum: "styr",
+            state: State::MinutesDrafted,
+            signing: Signing::Unsigned,
+            start: at(2027, 1, 21),
+        };
+        assert_eq!(may_record_correction(&corrected, &recording), Ok(()));
+        let why = |c: &Side<&str>, r: &Side<&str>| {
+            may_record_correction(c, r).map_err(|(w, r)| (w, r.reason))
+        };
+        let drafted = Side {
+            state: State::MinutesDrafted,
+            signing: Signing::Frozen,
+            ..corrected
+        };
+        assert_eq!(
+            why(&drafted, &recording),
+            Err((Which::Corrected, "MINUTES_NOT_ADJUSTED"))
+        );
+        assert_eq!(
+            why(
+                &corrected,
+                &Side {
+                    forum: "utv",
+                    ..recording
+                }
+            ),
+            Err((Which::Recording, "CORRECTION_OTHER_FORUM"))
+        );
+        for start in [at(2026, 12, 17), at(2026, 3, 1)] {
+            assert_eq!(
+                why(&corrected, &Side { start, ..recording }),
+                Err((Which::Recording, "CORRECTION_NOT_LATER"))
+            );
+        }
+        assert_eq!(
+            why(
+                &corrected,
+                &Side {
+                    signing: Signing::Frozen,
+                    ..recording
+                }
+            ),
+            Err((Which::Recording, "MINUTES_FROZEN"))
+        );
+        assert_eq!(
+            why(
+                &corrected,
+                &Side {
+                    state: State::Adjusted,
+                    signing: Signing::Adjusted,
+                    ..recording
+                }
+            ),
+            Err((Which::Recording, "MINUTES_ADJUSTED"))
+        );
+        assert_eq!(
+            why(
+                &corrected,
+                &Side {
+                    state: State::AgendaPublished,
+                    ..recording
+                }
+            ),
+            Err((Which::Recording, "MINUTES_NOT_OPEN"))
+        );
+    }
+
+    #[test]
+    fn the_series_year_is_the_meetings_year_in_stockholm() {
+        use chrono::TimeZone;
+        // 23.30 UTC on New Year's Eve is already 1 January in Stockholm.
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 31, 23, 30, 0)
+            .unwrap();
+        assert_eq!(series_year(t), 2027);
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 31, 22, 30, 0)
+            .unwrap();
+        assert_eq!(series_year(t), 2026);
     }
 
     #[test]

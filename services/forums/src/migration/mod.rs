@@ -7,6 +7,7 @@ mod m0002_matters_by_forum_and_time;
 mod m0003_meetings_by_forum_and_start;
 mod m0004_agenda_numbers_unique;
 mod m0005_meeting_changes;
+mod m0006_paragraphs_by_corrected;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_meetings_by_forum_and_start::Migration),
             Box::new(m0004_agenda_numbers_unique::Migration),
             Box::new(m0005_meeting_changes::Migration),
+            Box::new(m0006_paragraphs_by_corrected::Migration),
         ]
     }
 

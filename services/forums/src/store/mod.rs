@@ -151,6 +151,19 @@ pub async fn find_meeting(tx: &Tx, id: Uuid) -> Result<Option<meeting::Model>, A
         .map_err(db_err)
 }
 
+/// [`find_meeting`], locking the row until the transaction ends
+/// (`FOR UPDATE` on PostgreSQL; on SQLite the writing transaction holds the
+/// database's write lock): a use case that decides on the minutes' signing
+/// sees every signature committed before it, and none commits meanwhile.
+pub async fn lock_meeting(tx: &Tx, id: Uuid) -> Result<Option<meeting::Model>, ApiError> {
+    meeting::Entity::find_by_id(id)
+        .filter(rls::shared(tx.scope(), meeting::Column::CollaborationId))
+        .lock_exclusive()
+        .one(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
 pub async fn insert_meeting(tx: &Tx, m: meeting::Model) -> Result<meeting::Model, ApiError> {
     meeting::ActiveModel::from(m.clone())
         .insert(tx.conn())
@@ -422,6 +435,48 @@ pub async fn find_paragraph(tx: &Tx, id: Uuid) -> Result<Option<paragraph::Model
     paragraph::Entity::find_by_id(id)
         .filter(rls::shared(tx.scope(), paragraph::Column::CollaborationId))
         .one(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+/// The corrections of paragraphs `ids`: §§ of later meetings' minutes that
+/// refer to them, in the order they were recorded.
+pub async fn corrections_of(tx: &Tx, ids: &[Uuid]) -> Result<Vec<paragraph::Model>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    paragraph::Entity::find()
+        .filter(rls::shared(tx.scope(), paragraph::Column::CollaborationId))
+        .filter(paragraph::Column::CorrectsParagraphId.is_in(ids.iter().copied()))
+        .order_by_asc(paragraph::Column::Year)
+        .order_by_asc(paragraph::Column::Number)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+/// The paragraphs `ids` that the caller may see.
+pub async fn paragraphs_by_id(tx: &Tx, ids: &[Uuid]) -> Result<Vec<paragraph::Model>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    paragraph::Entity::find()
+        .filter(rls::shared(tx.scope(), paragraph::Column::CollaborationId))
+        .filter(paragraph::Column::Id.is_in(ids.iter().copied()))
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
+/// The meetings `ids` that the caller may see.
+pub async fn meetings_by_id(tx: &Tx, ids: &[Uuid]) -> Result<Vec<meeting::Model>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    meeting::Entity::find()
+        .filter(rls::shared(tx.scope(), meeting::Column::CollaborationId))
+        .filter(meeting::Column::Id.is_in(ids.iter().copied()))
+        .all(tx.conn())
         .await
         .map_err(db_err)
 }
