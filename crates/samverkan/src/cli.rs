@@ -421,24 +421,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             // The token only claims who the person is; what they may do
             // follows from their assignments on the server, as for anyone.
-            let municipality = match (municipality, samverkan_roles::demo::person(&person)) {
-                (Some(m), _) => {
-                    samverkan_core::TenantId::parse(&m)
-                        .map_err(|e| anyhow::anyhow!("--municipality: {e}"))?;
-                    m
-                }
-                (None, Some(p)) => p.municipality.to_owned(),
-                (None, None) => {
-                    let known: Vec<_> = samverkan_roles::demo::PEOPLE
-                        .iter()
-                        .map(|p| p.email)
-                        .collect();
-                    bail!(
-                        "{person} is not a demo person: give their municipality with --municipality, or choose one of: {}",
-                        known.join(", ")
-                    );
-                }
-            };
+            let municipality = crate::client::dev_municipality(&person, municipality)?;
             let token = samverkan_auth::mint_dev_token(
                 &jwt.dev_secret,
                 &jwt.jwt_issuer,

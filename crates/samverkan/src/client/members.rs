@@ -262,10 +262,10 @@ pub async fn members(ctx: &Ctx, cmd: MembersCommand) -> anyhow::Result<Report> {
             let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
             Ok(Report::default()
                 .line(format!(
-                    "Medlemskapet för {municipality} upphör {} / membership ended; {} rolltilldelningar och {} platser avslutade samma dag",
+                    "Medlemskapet för {municipality} upphör {} / membership ended; {} och {} avslutade samma dag",
                     date(membership.left_on.as_ref()),
-                    ended.ended_assignments.len(),
-                    ended.ended_seats.len()
+                    count(ended.ended_assignments.len(), "rolltilldelning", "rolltilldelningar"),
+                    count(ended.ended_seats.len(), "plats", "platser"),
                 ))
                 .table("membership", MEMBER_COLS.to_vec(), vec![member_row(&membership)])
                 .table(
@@ -408,4 +408,9 @@ pub async fn roles(ctx: &Ctx, cmd: RolesCommand) -> anyhow::Result<Report> {
                 ))
         }
     }
+}
+
+/// "1 plats", "2 platser".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -36,6 +36,7 @@ use samverkan_proto::roles::v1::roles_service_client::RolesServiceClient;
 
 pub use errors::explain;
 use output::Report;
+pub use session::dev_municipality;
 
 /// Options every client command takes.
 #[derive(Args, Debug, Clone, Default)]

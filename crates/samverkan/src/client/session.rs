@@ -21,9 +21,13 @@ pub struct LoginArgs {
         required_unless_present = "dev_person"
     )]
     token: Option<String>,
-    /// Mint a development token for a demo person (servers run with --dev-auth only).
+    /// Mint a development token for a person (servers run with --dev-auth only).
     #[arg(long, value_name = "EMAIL")]
     dev_person: Option<String>,
+    /// With --dev-person: the person's municipality; needed for anyone but
+    /// the demo people (e.g. a new member's administrator).
+    #[arg(long, requires = "dev_person", value_name = "ID")]
+    municipality: Option<String>,
     /// The development secret the server was started with.
     #[arg(long, env = "SAMVERKAN_DEV_SECRET", default_value = crate::cli::DEFAULT_DEV_SECRET, hide_default_value = true, hide_env_values = true)]
     dev_secret: String,
@@ -104,6 +108,29 @@ impl Session {
     }
 }
 
+/// The municipality a development token names: the one given, or a demo
+/// person's own. The token only claims who the person is; what they may
+/// do follows from their assignments on the server, as for anyone.
+pub fn dev_municipality(person: &str, municipality: Option<String>) -> anyhow::Result<String> {
+    match (municipality, samverkan_roles::demo::person(person)) {
+        (Some(m), _) => {
+            samverkan_core::TenantId::parse(&m).map_err(|e| anyhow!("--municipality: {e}"))?;
+            Ok(m)
+        }
+        (None, Some(p)) => Ok(p.municipality.to_owned()),
+        (None, None) => {
+            let known: Vec<_> = samverkan_roles::demo::PEOPLE
+                .iter()
+                .map(|p| p.email)
+                .collect();
+            bail!(
+                "{person} is not a demo person: give their municipality with --municipality, or choose one of: {}",
+                known.join(", ")
+            )
+        }
+    }
+}
+
 pub async fn login(global: &GlobalArgs, args: LoginArgs) -> anyhow::Result<Report> {
     let server = global
         .server
@@ -113,17 +140,13 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> anyhow::Result<Repor
     let token = match (args.token.or(global.token.clone()), args.dev_person) {
         (Some(t), _) => t,
         (None, Some(email)) => {
-            let Some(p) = samverkan_roles::demo::person(&email) else {
-                bail!(
-                    "{email} is not a demo person: use e.g. sofia.lindstrom@tranemo.se, or pass --token"
-                );
-            };
+            let municipality = dev_municipality(&email, args.municipality)?;
             samverkan_auth::mint_dev_token(
                 &args.dev_secret,
                 &args.jwt_issuer,
                 &args.jwt_audience,
-                p.email,
-                p.municipality,
+                &email,
+                &municipality,
                 Duration::from_secs(8 * 3600),
             )
             .map_err(|e| anyhow!("mint a development token: {e}"))?
