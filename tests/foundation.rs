@@ -276,7 +276,8 @@ async fn demo_load_is_idempotent(db: TestDb) {
     assert_eq!(first.municipalities, 2);
     assert_eq!(first.memberships, 2);
     assert_eq!(first.people, samverkan_roles::demo::PEOPLE.len());
-    assert_eq!(first.assignments, samverkan_roles::demo::PEOPLE.len());
+    // Everyone's own role, and the collaboration administrator's second.
+    assert_eq!(first.assignments, samverkan_roles::demo::PEOPLE.len() + 1);
     assert_eq!((first.catalogues, first.seats), (1, 1));
     let second = samverkan_roles::demo::load(&db.app).await.unwrap();
     assert_eq!(second, samverkan_roles::demo::Loaded::default());
@@ -292,10 +293,11 @@ async fn audit_chain_detects_tampering(db: TestDb) {
     assert!(report.broken.is_empty(), "{:?}", report.broken);
     // Each municipality's chain in the roles service: its registration,
     // membership and people; the host's also the collaboration, the
-    // catalogue, every assignment and the chair's seat.
+    // catalogue, every assignment (everyone's own role and the
+    // collaboration administrator's second) and the chair's seat.
     let people = samverkan_roles::demo::PEOPLE.len();
     assert_eq!(report.chains, 2);
-    assert_eq!(report.entries, 2 + 2 + people + 1 + 1 + people + 1);
+    assert_eq!(report.entries, 2 + 2 + people + 1 + 1 + (people + 1) + 1);
 
     // Alter entry #3 of Tranemo's chain by hand, as the owner would.
     db.owner
