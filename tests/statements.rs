@@ -768,6 +768,99 @@ async fn membership(db: &TestDb, ch: &Channel, meter: &mut Meter) {
             |x| x.municipalities.len(),
         )
         .await;
+
+    // A municipality that leaves takes its people's role assignments with
+    // it: two leave holding one, two holding 30, in as many statements.
+    let it_strateg = r
+        .clone()
+        .list_roles(as_(
+            ANNA,
+            rpb::ListRolesRequest {
+                collaboration_id: collab(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .roles
+        .into_iter()
+        .find(|x| x.code == "it-strateg")
+        .unwrap()
+        .id;
+    let leavers = [
+        ("kommun-00", 1),
+        ("kommun-01", 1),
+        ("kommun-02", 30),
+        ("kommun-03", 30),
+    ];
+    for (m, n) in leavers {
+        for i in 0..n {
+            let p = c
+                .create_person(as_(
+                    IDA,
+                    rpb::CreatePersonRequest {
+                        request_id: String::new(),
+                        person: Some(rpb::Person {
+                            municipality_id: m.into(),
+                            display_name: format!("Mätperson {i:02}"),
+                            email: format!("person-{i:02}@{m}.se"),
+                            ..Default::default()
+                        }),
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .person
+                .unwrap();
+            c.create_assignment(as_(
+                PER,
+                rpb::CreateAssignmentRequest {
+                    request_id: String::new(),
+                    assignment: Some(rpb::Assignment {
+                        person_id: p.id,
+                        role_id: it_strateg.clone(),
+                        valid_from: date(2026, 1, 1),
+                        decision_ref: "IT-chefens beslut 2025-12-15".into(),
+                        ..Default::default()
+                    }),
+                },
+            ))
+            .await
+            .unwrap();
+        }
+    }
+    // Each call (one unmeasured, one measured) ends the next membership.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let end = || {
+        let mut r = r.clone();
+        let (m, _) = leavers[next.fetch_add(1, std::sync::atomic::Ordering::SeqCst)];
+        async move {
+            r.end_membership(as_(
+                EVA,
+                rpb::EndMembershipRequest {
+                    collaboration_id: collab(),
+                    municipality_id: m.into(),
+                    left_on: date(2026, 6, 30),
+                    decision_ref: "IT-styrgruppen 2026-05-20 § 30".into(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+        }
+    };
+    meter
+        .before("EndMembership", &end, |x| x.ended_assignments.len())
+        .await;
+    meter
+        .after(
+            &format!("{ROLES}/EndMembership"),
+            "EndMembership",
+            end,
+            |x| x.ended_assignments.len(),
+        )
+        .await;
 }
 
 // ---- forums and decisions ---------------------------------------------------

@@ -14,7 +14,7 @@ use super::convert::{
 };
 use super::{Handlers, require_any, server_set};
 use crate::domain::permissions::Target;
-use crate::store::{self, AssignmentFilter, person};
+use crate::store::{self, person};
 use crate::{SERVICE, authz};
 
 /// The field that names the employing municipality of a new person.
@@ -334,7 +334,7 @@ impl Handlers {
         }
         store::end_membership(&tx, &current, left_on, &decision).await?;
         let (ended_assignments, ended_seats) =
-            end_leavers_organisation(&tx, collab, &req.municipality_id, left_on).await?;
+            end_leavers_organisation(&tx, collab, &current, left_on).await?;
         let row = store::members(&tx, collab, None)
             .await?
             .into_iter()
@@ -624,43 +624,25 @@ async fn register_person(
 /// Leaving is onboarding in reverse: the leaver's role assignments in the
 /// collaboration (held in the municipality, or by its people) and its
 /// people's explicit seats end on the leave date, in the membership's own
-/// transaction. Those that already end by then are left as they are; so
-/// are those that only begin after it: nothing is allowed to a person of
-/// a non-member, and a municipal role counts in a forum's composition only
-/// while its municipality is a member.
+/// transaction, in a constant number of statements however many there
+/// are, with one audit entry on the membership naming them. Those that
+/// already end by then are left as they are; so are those that only begin
+/// after it: nothing is allowed to a person of a non-member, and a
+/// municipal role counts in a forum's composition only while its
+/// municipality is a member.
 async fn end_leavers_organisation(
     tx: &Tx,
     collab: CollaborationId,
-    municipality: &str,
+    membership: &store::membership::Model,
     left_on: chrono::NaiveDate,
 ) -> Result<(Vec<store::assignment::Model>, Vec<store::seat::Model>), ApiError> {
+    let municipality = membership.municipality_id.as_str();
     let people: Vec<uuid::Uuid> = store::people(tx, Some(municipality))
         .await?
         .into_iter()
         .map(|p| p.id)
         .collect();
-    let runs_past = |from: chrono::NaiveDate, to: Option<chrono::NaiveDate>| {
-        from <= left_on && to.is_none_or(|t| t > left_on)
-    };
-    let filter = AssignmentFilter {
-        collaboration: Some(collab.0),
-        ..Default::default()
-    };
-    let mut ended_assignments = Vec::new();
-    for a in store::list_assignments(tx, &filter, 0, 100_000).await? {
-        let theirs =
-            a.municipality_id.as_deref() == Some(municipality) || people.contains(&a.person_id);
-        if theirs && runs_past(a.valid_from, a.valid_to) {
-            let etag = a.etag.clone();
-            ended_assignments.push(store::end_assignment(tx, &a, left_on, &etag).await?);
-        }
-    }
-    let mut ended_seats = Vec::new();
-    for s in store::seats_of(tx, collab, &people).await? {
-        if runs_past(s.valid_from, s.valid_to) {
-            let etag = s.etag.clone();
-            ended_seats.push(store::end_seat(tx, &s, left_on, &etag).await?);
-        }
-    }
-    Ok((ended_assignments, ended_seats))
+    let (assignments, seats) = store::held_past(tx, collab, municipality, &people, left_on).await?;
+    let (assignments, seats) = store::end_held(tx, membership, assignments, seats, left_on).await?;
+    Ok((assignments, seats))
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 use samverkan_core::{ApiError, CollaborationId};
 use samverkan_db::{Tx, db_err, rls};
 
-use super::{assignment, forum, forum_role_seat, mandate, new_etag, role, seat};
+use super::{assignment, forum, forum_role_seat, mandate, membership, new_etag, role, seat};
 use crate::domain::catalogue::{self, SeatKind};
 use samverkan_db::now;
 
@@ -349,6 +349,144 @@ pub async fn end_assignment(
     })
 }
 
+/// What a municipality that leaves on `left_on` holds past that day in the
+/// collaboration: the role assignments held in it or by its people, and
+/// its people's explicit seats, each running on after `left_on`. Two
+/// statements however many there are.
+pub async fn held_past(
+    tx: &Tx,
+    collab: CollaborationId,
+    municipality: &str,
+    people: &[Uuid],
+    left_on: NaiveDate,
+) -> Result<(Vec<assignment::Model>, Vec<seat::Model>), ApiError> {
+    let assignments = assignment::Entity::find()
+        .filter(rls::shared(tx.scope(), assignment::Column::CollaborationId))
+        .filter(assignment::Column::CollaborationId.eq(collab.0))
+        .filter(
+            Condition::any()
+                .add(assignment::Column::MunicipalityId.eq(municipality))
+                .add(assignment::Column::PersonId.is_in(people.iter().copied())),
+        )
+        .filter(assignment::Column::ValidFrom.lte(left_on))
+        .filter(
+            Condition::any()
+                .add(assignment::Column::ValidTo.is_null())
+                .add(assignment::Column::ValidTo.gt(left_on)),
+        )
+        .order_by_asc(assignment::Column::ValidFrom)
+        .order_by_asc(assignment::Column::Id)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)?;
+    let seats = seat::Entity::find()
+        .filter(rls::shared(tx.scope(), seat::Column::CollaborationId))
+        .filter(seat::Column::CollaborationId.eq(collab.0))
+        .filter(seat::Column::PersonId.is_in(people.iter().copied()))
+        .filter(seat::Column::ValidFrom.lte(left_on))
+        .filter(
+            Condition::any()
+                .add(seat::Column::ValidTo.is_null())
+                .add(seat::Column::ValidTo.gt(left_on)),
+        )
+        .order_by_asc(seat::Column::ValidFrom)
+        .order_by_asc(seat::Column::Id)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)?;
+    Ok((assignments, seats))
+}
+
+/// Ends the assignments and seats [`held_past`] found on `valid_to`, in
+/// one statement each, as the leaving municipality's `membership` ends,
+/// with one audit entry on the membership naming them. `ABORTED` if any of
+/// them changed since it was read.
+pub async fn end_held(
+    tx: &Tx,
+    membership: &membership::Model,
+    assignments: Vec<assignment::Model>,
+    seats: Vec<seat::Model>,
+    valid_to: NaiveDate,
+) -> Result<(Vec<assignment::Model>, Vec<seat::Model>), ApiError> {
+    let changed = || {
+        ApiError::Aborted(
+            "a role assignment or seat of the leaving municipality changed meanwhile; try again"
+                .into(),
+        )
+    };
+    let new_etag = new_etag();
+    if !assignments.is_empty() {
+        let read: Vec<Condition> = assignments
+            .iter()
+            .map(|a| {
+                Condition::all()
+                    .add(assignment::Column::Id.eq(a.id))
+                    .add(assignment::Column::Etag.eq(a.etag.as_str()))
+            })
+            .collect();
+        let res = assignment::Entity::update_many()
+            .col_expr(assignment::Column::ValidTo, Expr::value(valid_to))
+            .col_expr(assignment::Column::Etag, Expr::value(new_etag.clone()))
+            .filter(read.into_iter().fold(Condition::any(), Condition::add))
+            .exec(tx.conn())
+            .await
+            .map_err(db_err)?;
+        if res.rows_affected != assignments.len() as u64 {
+            return Err(changed());
+        }
+    }
+    if !seats.is_empty() {
+        let read: Vec<Condition> = seats
+            .iter()
+            .map(|s| {
+                Condition::all()
+                    .add(seat::Column::Id.eq(s.id))
+                    .add(seat::Column::Etag.eq(s.etag.as_str()))
+            })
+            .collect();
+        let res = seat::Entity::update_many()
+            .col_expr(seat::Column::ValidTo, Expr::value(valid_to))
+            .col_expr(seat::Column::Etag, Expr::value(new_etag.clone()))
+            .filter(read.into_iter().fold(Condition::any(), Condition::add))
+            .exec(tx.conn())
+            .await
+            .map_err(db_err)?;
+        if res.rows_affected != seats.len() as u64 {
+            return Err(changed());
+        }
+    }
+    if !assignments.is_empty() || !seats.is_empty() {
+        tx.audit(
+            format!(
+                "collaborations/{}/memberships/{}",
+                membership.collaboration_id, membership.id
+            ),
+            &json!({"ended_with": {"valid_to": valid_to,
+                    "assignments": assignments.iter().map(|a| a.id).collect::<Vec<_>>(),
+                    "seats": seats.iter().map(|s| s.id).collect::<Vec<_>>()}}),
+        )
+        .await?;
+    }
+    Ok((
+        assignments
+            .into_iter()
+            .map(|a| assignment::Model {
+                valid_to: Some(valid_to),
+                etag: new_etag.clone(),
+                ..a
+            })
+            .collect(),
+        seats
+            .into_iter()
+            .map(|s| seat::Model {
+                valid_to: Some(valid_to),
+                etag: new_etag.clone(),
+                ..s
+            })
+            .collect(),
+    ))
+}
+
 /// Explicit seats in force on `on`, of the given forums and optionally one person.
 pub async fn seats_in_force(
     tx: &Tx,
@@ -366,22 +504,6 @@ pub async fn seats_in_force(
         q = q.filter(seat::Column::PersonId.eq(p));
     }
     q.order_by_asc(seat::Column::ValidFrom)
-        .all(tx.conn())
-        .await
-        .map_err(db_err)
-}
-
-/// Every explicit seat of a collaboration held by one of `people`, history included.
-pub async fn seats_of(
-    tx: &Tx,
-    collab: CollaborationId,
-    people: &[Uuid],
-) -> Result<Vec<seat::Model>, ApiError> {
-    seat::Entity::find()
-        .filter(rls::shared(tx.scope(), seat::Column::CollaborationId))
-        .filter(seat::Column::CollaborationId.eq(collab.0))
-        .filter(seat::Column::PersonId.is_in(people.iter().copied()))
-        .order_by_asc(seat::Column::ValidFrom)
         .all(tx.conn())
         .await
         .map_err(db_err)
