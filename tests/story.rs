@@ -30,13 +30,16 @@ use samverkan_proto::roles::v1 as rpb;
 use samverkan_proto::roles::v1::roles_service_client::RolesServiceClient;
 use samverkan_server::Svc;
 use samverkan_testkit::story::{add_item, as_, hold, meeting, paragraph, publish};
-use samverkan_testkit::{TestDb, TestDeployment, backend_test, figure};
+use samverkan_testkit::{TestDb, TestDeployment, TestServer, backend_test, figure};
 use tonic::Code;
 use tonic::transport::Channel;
 
 // Tranemo
 const SOFIA: &str = "sofia.lindstrom@tranemo.se"; // e-samordnare; secretary of IT-forum utveckling
 const ERIK: &str = "erik.ohman@tranemo.se"; // utvecklingschef
+const IDA: &str = "ida.nyqvist@tranemo.se"; // IT-koordinator; samverkansadministratör
+// Svenljunga, which joins in step 10
+const GRETA: &str = "greta.lind@svenljunga.se"; // its first administrator (kommunchef)
 const ANNA: &str = "anna.aberg@tranemo.se"; // kommunchef; chairs IT-styrgruppen
 const BIRGITTA: &str = "birgitta.ek@tranemo.se"; // registrator
 // Ulricehamn (the host of the IT department)
@@ -304,7 +307,7 @@ async fn approve(c: &mut Clients, who: &str, revision: &str, paragraph: &str, on
         .unwrap();
 }
 
-/// Steps 1–9 of DESIGN.md §8 against a deployment.
+/// Steps 1–10 of DESIGN.md §8 against a deployment.
 async fn the_story(d: &TestDeployment) {
     let mut c = Clients::of(d).await;
     let today = dates::today();
@@ -1388,6 +1391,221 @@ async fn the_story(d: &TestDeployment) {
         "{}",
         diff.markdown
     );
+
+    // 10. Svenljunga joins on 1 January 2026: everything about 2025 stays
+    // as it was to the byte; its first administrator, registered by the
+    // samverkansadministratör, sees the collaboration's shared history and
+    // nothing private of the others; it must approve the next revision.
+    let before = year_2025(&mut c).await;
+    c.roles
+        .create_municipality(as_(
+            IDA,
+            rpb::CreateMunicipalityRequest {
+                request_id: "svenljunga-ansluter".into(),
+                municipality: Some(rpb::Municipality {
+                    id: "svenljunga".into(),
+                    name: "Svenljunga kommun".into(),
+                    organisation_number: "212000-1504".into(),
+                    ..Default::default()
+                }),
+                collaboration_id: samverkan_roles::demo::COLLABORATION_ID.to_string(),
+                joined_on: date(2026, 1, 1),
+                decision_ref: "IT-styrgruppen 2025-11-20 § 41".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let greta = c
+        .roles
+        .create_person(as_(
+            IDA,
+            rpb::CreatePersonRequest {
+                request_id: "greta".into(),
+                person: Some(rpb::Person {
+                    municipality_id: "svenljunga".into(),
+                    display_name: "Greta Lind".into(),
+                    email: GRETA.into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .person
+        .unwrap();
+    let kommunchef = c
+        .roles
+        .list_roles(as_(
+            IDA,
+            rpb::ListRolesRequest {
+                collaboration_id: samverkan_roles::demo::COLLABORATION_ID.to_string(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .roles
+        .into_iter()
+        .find(|r| r.code == "kommunchef")
+        .unwrap();
+    c.roles
+        .create_assignment(as_(
+            IDA,
+            rpb::CreateAssignmentRequest {
+                request_id: "greta-kommunchef".into(),
+                assignment: Some(rpb::Assignment {
+                    person_id: greta.id.clone(),
+                    role_id: kommunchef.id,
+                    municipality_id: "svenljunga".into(),
+                    valid_from: date(2026, 1, 1),
+                    decision_ref: "KS Svenljunga 2025-12-01 § 200".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap();
+    assert!(
+        year_2025(&mut c).await == before,
+        "a join changed the bills, explanations or exports of 2025"
+    );
+    let matters = c
+        .forums
+        .list_matters(as_greta(fpb::ListMattersRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .matters;
+    assert!(
+        matters.iter().any(|m| m.id == submitted.id),
+        "Svenljunga sees the shared history"
+    );
+    let minutes = c
+        .forums
+        .get_minutes(as_greta(fpb::GetMinutesRequest {
+            meeting_id: m2.id.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .minutes
+        .unwrap();
+    assert!(minutes.locked, "and the adjusted minutes");
+    let notes = c
+        .forums
+        .list_notes(as_greta(fpb::ListNotesRequest {
+            meeting_id: m2.id.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .notes;
+    assert!(notes.is_empty(), "nothing private of the others: {notes:?}");
+    let next = c
+        .agreements
+        .open_revision(as_(
+            EVA,
+            apb::OpenRevisionRequest {
+                request_id: "revision-2028".into(),
+                agreement_id: agreement.id.clone(),
+                year: 2028,
+                phase_ends: [30, 60, 90, 120, 150]
+                    .into_iter()
+                    .map(|n| dates::to_proto(today + Days::new(n)))
+                    .collect(),
+                effective_from: Some(dates::to_proto(today + Days::new(200))),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .revision
+        .unwrap();
+    let must_approve: Vec<&str> = next
+        .approvals
+        .iter()
+        .map(|m| m.municipality_id.as_str())
+        .collect();
+    assert_eq!(must_approve, ["tranemo", "ulricehamn", "svenljunga"]);
+}
+
+/// A request of Greta Lind, Svenljunga's first administrator (no demo
+/// person, so her token names her municipality).
+fn as_greta<T>(msg: T) -> tonic::Request<T> {
+    TestServer::request(&TestServer::token_for(GRETA, "svenljunga"), msg)
+}
+
+/// Everything a treasurer can ask about 2025, as bytes: both members'
+/// live, issued and recomputed bills, the change from issued to live, and
+/// the three CSV exports.
+async fn year_2025(c: &mut Clients) -> Vec<Vec<u8>> {
+    use prost::Message as _;
+    let source = |basis: cpb::BillBasis| {
+        Some(cpb::BillSource {
+            period: "2025".into(),
+            basis: basis as i32,
+            ..Default::default()
+        })
+    };
+    let mut out = Vec::new();
+    for (who, m) in [(ERIK, "tranemo"), (LARS, "ulricehamn")] {
+        for basis in [
+            cpb::BillBasis::Live,
+            cpb::BillBasis::Issued,
+            cpb::BillBasis::Recomputed,
+        ] {
+            let b = c
+                .costmodel
+                .compute_bill(as_(
+                    who,
+                    cpb::ComputeBillRequest {
+                        municipality_id: m.into(),
+                        source: source(basis),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap();
+            out.push(b.into_inner().encode_to_vec());
+        }
+        let e = c
+            .costmodel
+            .explain_change(as_(
+                who,
+                cpb::ExplainChangeRequest {
+                    municipality_id: m.into(),
+                    from: source(cpb::BillBasis::Issued),
+                    to: source(cpb::BillBasis::Live),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap();
+        out.push(e.into_inner().encode_to_vec());
+        for table in [
+            cpb::CsvTable::Bill,
+            cpb::CsvTable::UnitSplit,
+            cpb::CsvTable::Explanation,
+        ] {
+            let csv = c
+                .costmodel
+                .export_csv(as_(
+                    who,
+                    cpb::ExportCsvRequest {
+                        municipality_id: m.into(),
+                        table: table as i32,
+                        bill: source(cpb::BillBasis::Live),
+                        from: source(cpb::BillBasis::Issued),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap();
+            out.push(csv.into_inner().content);
+        }
+    }
+    out
 }
 
 /// Which service calls which: the pairs the story must cross over gRPC
