@@ -1,5 +1,6 @@
 //! Request fields every service parses the same way, each error naming the
-//! field: ids, optional ids, dates and optional dates.
+//! field: ids, optional ids, dates and optional dates, and the fields a
+//! caller may not set.
 
 use chrono::NaiveDate;
 use samverkan_proto::common::v1::Date;
@@ -7,6 +8,20 @@ use uuid::Uuid;
 
 use crate::dates;
 use crate::error::ApiError;
+
+/// Refuses a field the server sets (an id, a create time, an etag, a
+/// version) when a create request carries it: such a field is never
+/// silently ignored.
+pub fn server_set(field: &str, is_set: bool) -> Result<(), ApiError> {
+    if is_set {
+        Err(ApiError::invalid_field(
+            field,
+            "is set by the server; leave it empty",
+        ))
+    } else {
+        Ok(())
+    }
+}
 
 /// A required UUID field.
 pub fn uuid(field: &str, s: &str) -> Result<Uuid, ApiError> {

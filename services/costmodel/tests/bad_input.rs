@@ -1288,6 +1288,49 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             id: "scenario-borås".into(),
         }),
     );
+
+    // Fields the server sets are refused, never ignored.
+    let stamp = || {
+        Some(samverkan_proto::Timestamp {
+            seconds: 1_767_225_600,
+            nanos: 0,
+        })
+    };
+    add(
+        "service.id",
+        "set by the caller",
+        cs(&|r| sv(r).id = NOTHING.into()),
+    );
+    add(
+        "key.version",
+        "set by the caller",
+        ck(&|r| ky(r).version = 7),
+    );
+    add(
+        "snapshot.create_time",
+        "set by the caller",
+        rs(&move |r| sn(r).create_time = stamp()),
+    );
+    add(
+        "volume.id",
+        "set by the caller",
+        rv(&|r| vo(r).id = NOTHING.into()),
+    );
+    add(
+        "charge.create_time",
+        "set by the caller",
+        rc(&move |r| ch(r).create_time = stamp()),
+    );
+    add(
+        "scenario.id",
+        "set by the caller",
+        sc(&|r| so(r).id = NOTHING.into()),
+    );
+    add(
+        "volume.municipality_id",
+        "no member during the period",
+        rv(&|r| vo(r).municipality_id = "boras".into()),
+    );
     cases
 }
 

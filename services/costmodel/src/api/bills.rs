@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use prost::Message as _;
+use samverkan_core::fields::server_set;
 use samverkan_core::text::required_line;
 use samverkan_core::{ApiError, RequestContext};
 use samverkan_db::Tx;
@@ -628,6 +629,8 @@ impl Handlers {
     ) -> Result<pb::CreateScenarioResponse, ApiError> {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let s = req.scenario.clone().unwrap_or_default();
+        server_set("scenario.id", !s.id.is_empty())?;
+        server_set("scenario.create_time", s.create_time.is_some())?;
         let name = required_line("scenario.name", &s.name, 200)?;
         let (period, _) = convert::period("scenario.period", &s.period)?;
         let base = convert::opt_uuid("scenario.base_price_list_id", &s.base_price_list_id)?;

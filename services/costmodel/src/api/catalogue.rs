@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use prost::Message as _;
+use samverkan_core::fields::server_set;
 use samverkan_core::paging::Page;
 use samverkan_core::text::required_line;
 use samverkan_core::{ApiError, RequestContext};
@@ -154,6 +155,8 @@ impl Handlers {
     ) -> Result<pb::CreateCatalogueServiceResponse, ApiError> {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let s = req.service.clone().unwrap_or_default();
+        server_set("service.id", !s.id.is_empty())?;
+        server_set("service.create_time", s.create_time.is_some())?;
         let code = convert::code("service.code", &s.code)?;
         let name = required_line("service.name", &s.name, 200)?;
         let unit = required_line("service.unit_of_measure", &s.unit_of_measure, 100)?;
@@ -568,6 +571,9 @@ impl Handlers {
     ) -> Result<pb::CreateAllocationKeyResponse, ApiError> {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let k = req.key.clone().unwrap_or_default();
+        server_set("key.id", !k.id.is_empty())?;
+        server_set("key.version", k.version != 0)?;
+        server_set("key.create_time", k.create_time.is_some())?;
         let service_code = convert::code("key.service_code", &k.service_code)?;
         let effective = convert::date("key.effective_date", k.effective_date.as_ref())?;
         let components = convert::components_from_pb("key.components", &k.components)?;
@@ -676,6 +682,8 @@ impl Handlers {
     ) -> Result<pb::RecordDriverSnapshotResponse, ApiError> {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let s = req.snapshot.clone().unwrap_or_default();
+        server_set("snapshot.id", !s.id.is_empty())?;
+        server_set("snapshot.create_time", s.create_time.is_some())?;
         let driver = convert::code("snapshot.driver", &s.driver)?;
         let measured_on = convert::date("snapshot.measured_on", s.measured_on.as_ref())?;
         let source = required_line("snapshot.source", &s.source, 300)?;
@@ -790,6 +798,8 @@ impl Handlers {
     ) -> Result<pb::RecordVolumeResponse, ApiError> {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let v = req.volume.clone().unwrap_or_default();
+        server_set("volume.id", !v.id.is_empty())?;
+        server_set("volume.create_time", v.create_time.is_some())?;
         let (period, year) = convert::period("volume.period", &v.period)?;
         let municipality = convert::municipality("volume.municipality_id", &v.municipality_id)?;
         let unit = convert::opt_line("volume.unit", &v.unit, 200)?;
@@ -869,6 +879,8 @@ impl Handlers {
     ) -> Result<pb::RecordDirectChargeResponse, ApiError> {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let c = req.charge.clone().unwrap_or_default();
+        server_set("charge.id", !c.id.is_empty())?;
+        server_set("charge.create_time", c.create_time.is_some())?;
         let (period, year) = convert::period("charge.period", &c.period)?;
         let municipality = convert::municipality("charge.municipality_id", &c.municipality_id)?;
         let unit = convert::opt_line("charge.unit", &c.unit, 200)?;

@@ -13,16 +13,17 @@ use samverkan_db::idempotency::Claim;
 use samverkan_proto::roles::v1 as pb;
 use uuid::Uuid;
 
+use super::Handlers;
 use super::convert::{
     self, assignment_pb, collaboration, forum_pb, mandate_pb, person_pb, role_pb, seat_pb,
 };
-use super::{Handlers, server_set};
 use crate::authz;
 use crate::domain::catalogue::Scope;
 use crate::domain::composition::{self, Source};
 use crate::domain::membership::in_force;
 use crate::domain::permissions::{Target, administrator_roles};
 use crate::store::{self, AssignmentFilter, assignment, forum, role, seat};
+use samverkan_core::fields::server_set;
 
 /// Longest mandate text accepted.
 const MAX_MANDATE_CHARS: usize = 100_000;

@@ -75,19 +75,6 @@ async fn require_any(tx: &Tx, action: &str, target: &Target) -> Result<(), ApiEr
     })))
 }
 
-/// Refuses a field the server sets (an id, a create time, an etag) when a
-/// create request carries it: such a field is never silently ignored.
-fn server_set(field: &str, is_set: bool) -> Result<(), ApiError> {
-    if is_set {
-        Err(ApiError::invalid_field(
-            field,
-            "is set by the server; leave it empty",
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 macro_rules! rpcs {
     ($($name:ident($req:ident) -> $resp:ident;)*) => {
         #[tonic::async_trait]

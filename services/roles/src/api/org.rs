@@ -12,10 +12,11 @@ use samverkan_proto::roles::v1 as pb;
 use super::convert::{
     self, assignment_pb, collaboration, membership_pb, municipality_pb, person_pb, seat_pb,
 };
-use super::{Handlers, require_any, server_set};
+use super::{Handlers, require_any};
 use crate::domain::permissions::Target;
 use crate::store::{self, person};
 use crate::{SERVICE, authz};
+use samverkan_core::fields::server_set;
 
 /// The field that names the employing municipality of a new person.
 const PERSON_MUNICIPALITY: &str = "person.municipality_id";
