@@ -23,6 +23,20 @@ pub fn server_set(field: &str, is_set: bool) -> Result<(), ApiError> {
     }
 }
 
+/// Refuses an owner field of a new resource (its municipality, its
+/// author) that names anyone but the caller: the server sets it to the
+/// caller, so only empty or the caller's own is accepted, never ignored.
+pub fn caller_set(field: &str, sent: &str, caller: &str) -> Result<(), ApiError> {
+    if sent.is_empty() || sent == caller {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_field(
+            field,
+            format!("is set by the server to the caller's own ({caller}); leave it empty"),
+        ))
+    }
+}
+
 /// A required UUID field.
 pub fn uuid(field: &str, s: &str) -> Result<Uuid, ApiError> {
     if s.is_empty() {

@@ -876,6 +876,110 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             ..Default::default()
         }),
     );
+
+    // Fields the server sets are refused, never ignored; an owner field
+    // is accepted only naming the caller's own.
+    let stamp = || {
+        Some(samverkan_proto::Timestamp {
+            seconds: 1_767_225_600,
+            nanos: 0,
+        })
+    };
+    add(
+        "version.id",
+        "set by the caller",
+        ca(&|r| cv(r).id = NOTHING.into()),
+    );
+    add(
+        "version.agreement_id",
+        "set by the caller",
+        ca(&|r| cv(r).agreement_id = fx.agreement.id.clone()),
+    );
+    add(
+        "version.number",
+        "set by the caller",
+        ca(&|r| cv(r).number = 2),
+    );
+    add(
+        "version.status",
+        "set by the caller",
+        ca(&|r| cv(r).status = pb::VersionStatus::Draft as i32),
+    );
+    add(
+        "version.decision_ids",
+        "set by the caller",
+        ca(&|r| cv(r).decision_ids = vec![NOTHING.into()]),
+    );
+    add(
+        "version.changelog",
+        "of a first version",
+        ca(&|r| cv(r).changelog = "Allt är nytt.".into()),
+    );
+    add(
+        "version.create_time",
+        "set by the caller",
+        ca(&move |r| cv(r).create_time = stamp()),
+    );
+    add(
+        "version.etag",
+        "set by the caller",
+        ca(&|r| cv(r).etag = "e1".into()),
+    );
+    add(
+        "proposal.id",
+        "set by the caller",
+        cp(&|r| pr(r).id = NOTHING.into()),
+    );
+    add(
+        "proposal.municipality_id",
+        "another municipality",
+        cp(&|r| pr(r).municipality_id = "ulricehamn".into()),
+    );
+    add(
+        "proposal.author",
+        "someone else",
+        cp(&|r| pr(r).author = EVA.into()),
+    );
+    add(
+        "proposal.state",
+        "set by the caller",
+        cp(&|r| pr(r).state = pb::ProposalState::Accepted as i32),
+    );
+    add(
+        "proposal.accepted_text",
+        "set by the caller",
+        cp(&|r| pr(r).accepted_text = "Godtagen.".into()),
+    );
+    add(
+        "proposal.etag",
+        "set by the caller",
+        cp(&|r| pr(r).etag = "e1".into()),
+    );
+    add(
+        "approval.id",
+        "set by the caller",
+        cap(&|r| ap(r).id = NOTHING.into()),
+    );
+    add(
+        "approval.municipality_id",
+        "another municipality",
+        cap(&|r| ap(r).municipality_id = "ulricehamn".into()),
+    );
+    add(
+        "approval.recorded_by",
+        "someone else",
+        cap(&|r| ap(r).recorded_by = EVA.into()),
+    );
+    add(
+        "approval.recorded",
+        "set by the caller",
+        cap(&|r| ap(r).recorded = true),
+    );
+    add(
+        "approval.create_time",
+        "set by the caller",
+        cap(&move |r| ap(r).create_time = stamp()),
+    );
     cases
 }
 

@@ -788,6 +788,124 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             ..Default::default()
         }),
     );
+
+    // Fields the server sets are refused, never ignored.
+    let stamp = || {
+        Some(samverkan_proto::Timestamp {
+            seconds: 1_767_225_600,
+            nanos: 0,
+        })
+    };
+    add(
+        "decision.id",
+        "set by the caller",
+        rd(&|r| rd_d(r).id = fx.decision.id.clone()),
+    );
+    add(
+        "decision.forum_id",
+        "set by the caller: the §'s",
+        rd(&|r| rd_d(r).forum_id = fx.meeting.forum_id.clone()),
+    );
+    add(
+        "decision.paragraph_ref",
+        "set by the caller: the §'s",
+        rd(&|r| rd_d(r).paragraph_ref = "§ 1/2026".into()),
+    );
+    add(
+        "decision.decision_date",
+        "set by the caller: the meeting's",
+        rd(&|r| rd_d(r).decision_date = date(2026, 3, 12)),
+    );
+    add(
+        "decision.status",
+        "set by the caller",
+        rd(&|r| rd_d(r).status = pb::DecisionStatus::CarriedOut as i32),
+    );
+    add(
+        "decision.final",
+        "set by the caller",
+        rd(&|r| rd_d(r).r#final = true),
+    );
+    add(
+        "decision.superseded_by_id",
+        "set by the caller",
+        rd(&|r| rd_d(r).superseded_by_id = fx.decision.id.clone()),
+    );
+    add(
+        "decision.create_time",
+        "set by the caller",
+        rd(&move |r| rd_d(r).create_time = stamp()),
+    );
+    add(
+        "decision.etag",
+        "set by the caller",
+        rd(&|r| rd_d(r).etag = fx.decision.etag.clone()),
+    );
+    add(
+        "follow_up.id",
+        "set by the caller",
+        cf(&|r| fu(r).id = fx.follow_up.id.clone()),
+    );
+    add(
+        "follow_up.status",
+        "set by the caller",
+        cf(&|r| fu(r).status = fx.follow_up.status),
+    );
+    add(
+        "follow_up.meeting_id",
+        "set by the caller: RecordFollowUp's",
+        cf(&|r| fu(r).meeting_id = fx.meeting.id.clone()),
+    );
+    add(
+        "follow_up.etag",
+        "set by the caller",
+        cf(&|r| fu(r).etag = fx.follow_up.etag.clone()),
+    );
+    add(
+        "action_plan.id",
+        "set by the caller",
+        cp(&|r| ap(r).id = fx.plan.id.clone()),
+    );
+    add(
+        "action_plan.activities",
+        "set by the caller: AddActivity's",
+        cp(&|r| {
+            ap(r).activities = vec![pb::Activity {
+                title: "Upphandla".into(),
+                ..Default::default()
+            }]
+        }),
+    );
+    add(
+        "action_plan.progress_permille",
+        "set by the caller",
+        cp(&|r| ap(r).progress_permille = 500),
+    );
+    add(
+        "activity.id",
+        "set by the caller",
+        aa(&|r| ac(r).id = fx.plan.id.clone()),
+    );
+    add(
+        "activity.status",
+        "set by the caller",
+        aa(&|r| ac(r).status = pb::ActivityStatus::Done as i32),
+    );
+    add(
+        "activity.progress_percent",
+        "set by the caller",
+        aa(&|r| ac(r).progress_percent = 40),
+    );
+    add(
+        "activity.timeline",
+        "set by the caller",
+        aa(&|r| {
+            ac(r).timeline = vec![pb::TimelineEntry {
+                text: "Påbörjad.".into(),
+                ..Default::default()
+            }]
+        }),
+    );
     cases
 }
 

@@ -1261,6 +1261,175 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             format: 999,
         }),
     );
+
+    // Fields the server sets are refused, never ignored; an owner field
+    // is accepted only naming the caller's own.
+    let stamp = || ts(1_767_225_600, 0);
+    add(
+        "matter.id",
+        "set by the caller",
+        cm(&|r| cm_m(r).id = fx.draft.id.clone()),
+    );
+    add(
+        "matter.raising_municipality_id",
+        "another municipality",
+        cm(&|r| cm_m(r).raising_municipality_id = "ulricehamn".into()),
+    );
+    add(
+        "matter.author",
+        "someone else",
+        cm(&|r| cm_m(r).author = EVA.into()),
+    );
+    add(
+        "matter.state",
+        "set by the caller",
+        cm(&|r| cm_m(r).state = pb::MatterState::Submitted as i32),
+    );
+    add(
+        "matter.provenance",
+        "set by the caller",
+        cm(&|r| {
+            cm_m(r).provenance = vec![pb::ProvenanceStep {
+                forum_id: fx.utveckling.clone(),
+                ..Default::default()
+            }]
+        }),
+    );
+    add(
+        "matter.update_time",
+        "set by the caller",
+        cm(&move |r| cm_m(r).update_time = stamp()),
+    );
+    add(
+        "matter.etag",
+        "set by the caller",
+        cm(&|r| cm_m(r).etag = fx.draft.etag.clone()),
+    );
+    add(
+        "matter.collaboration_id",
+        "set by the caller",
+        cm(&|r| cm_m(r).collaboration_id = fx.planned.collaboration_id.clone()),
+    );
+    add(
+        "meeting.id",
+        "set by the caller",
+        cmt(&|r| mt(r).id = fx.planned.id.clone()),
+    );
+    add(
+        "meeting.state",
+        "set by the caller",
+        cmt(&|r| mt(r).state = pb::MeetingState::Held as i32),
+    );
+    add(
+        "meeting.agenda",
+        "set by the caller",
+        cmt(&|r| {
+            mt(r).agenda = vec![pb::AgendaItem {
+                title: "Föredragning".into(),
+                ..Default::default()
+            }]
+        }),
+    );
+    add(
+        "meeting.create_time",
+        "set by the caller",
+        cmt(&move |r| mt(r).create_time = stamp()),
+    );
+    add(
+        "meeting.collaboration_id",
+        "set by the caller",
+        cmt(&|r| mt(r).collaboration_id = fx.planned.collaboration_id.clone()),
+    );
+    add(
+        "item.id",
+        "set by the caller",
+        ai(&|r| it(r).id = fx.planned.id.clone()),
+    );
+    add(
+        "item.number",
+        "set by the caller",
+        ai(&|r| it(r).number = 7),
+    );
+    add(
+        "note.id",
+        "set by the caller",
+        cn(&|r| nt(r).id = fx.draft.id.clone()),
+    );
+    add(
+        "note.meeting_id",
+        "set by the caller",
+        cn(&|r| nt(r).meeting_id = fx.planned.id.clone()),
+    );
+    add(
+        "note.author",
+        "someone else",
+        cn(&|r| nt(r).author = EVA.into()),
+    );
+    add(
+        "note.municipality_id",
+        "another municipality",
+        cn(&|r| nt(r).municipality_id = "ulricehamn".into()),
+    );
+    add(
+        "document.id",
+        "set by the caller",
+        cd(&|r| dc(r).id = fx.draft.id.clone()),
+    );
+    add(
+        "document.author",
+        "someone else",
+        cd(&|r| dc(r).author = EVA.into()),
+    );
+    add(
+        "document.municipality_id",
+        "another municipality",
+        cd(&|r| dc(r).municipality_id = "ulricehamn".into()),
+    );
+    add(
+        "document.sha256",
+        "set by the caller",
+        cd(&|r| dc(r).sha256 = "0".repeat(64)),
+    );
+    add(
+        "document.size_bytes",
+        "set by the caller",
+        cd(&|r| dc(r).size_bytes = 12),
+    );
+    add(
+        "document.create_time",
+        "set by the caller",
+        cd(&move |r| dc(r).create_time = stamp()),
+    );
+    add(
+        "paragraph.id",
+        "set by the caller",
+        ap(&|r| pg(r).id = fx.escalation.id.clone()),
+    );
+    add(
+        "paragraph.number",
+        "set by the caller",
+        ap(&|r| pg(r).number = 4),
+    );
+    add(
+        "paragraph.year",
+        "set by the caller",
+        ap(&|r| pg(r).year = 2026),
+    );
+    add(
+        "paragraph.reference",
+        "set by the caller",
+        ap(&|r| pg(r).reference = "§ 4/2026".into()),
+    );
+    add(
+        "paragraph.corrects_paragraph_id",
+        "set by the caller: corrections are AddCorrection's",
+        ap(&|r| pg(r).corrects_paragraph_id = fx.escalation.id.clone()),
+    );
+    add(
+        "paragraph.create_time",
+        "set by the caller",
+        ap(&move |r| pg(r).create_time = stamp()),
+    );
     cases
 }
 

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use prost::Message as _;
+use samverkan_core::fields::{caller_set, server_set};
 use samverkan_core::paging::Page;
 use samverkan_core::text::required_line;
 use samverkan_core::{ApiError, CollaborationId, RequestContext};
@@ -133,9 +134,22 @@ impl Handlers {
         ctx: &RequestContext,
         req: pb::CreateAgreementRequest,
     ) -> Result<pb::CreateAgreementResponse, ApiError> {
+        let v = req.version.clone().unwrap_or_default();
+        server_set("version.id", !v.id.is_empty())?;
+        server_set("version.agreement_id", !v.agreement_id.is_empty())?;
+        server_set("version.number", v.number != 0)?;
+        server_set("version.status", v.status != 0)?;
+        server_set("version.decision_ids", !v.decision_ids.is_empty())?;
+        if !v.changelog.is_empty() {
+            return Err(ApiError::invalid_field(
+                "version.changelog",
+                "a first version changes no earlier one; leave it empty",
+            ));
+        }
+        server_set("version.create_time", v.create_time.is_some())?;
+        server_set("version.etag", !v.etag.is_empty())?;
         let kind = convert::kind_from_pb(req.kind)?;
         let title = required_line("title", &req.title, 200)?;
-        let v = req.version.clone().unwrap_or_default();
         let body = long_text("version.text", &v.text, true)?;
         let effective_from = convert::date("version.effective_from", v.effective_from.as_ref())?;
         let next_review = v
@@ -653,6 +667,21 @@ impl Handlers {
         req: pb::CreateProposalRequest,
     ) -> Result<pb::CreateProposalResponse, ApiError> {
         let p = req.proposal.clone().unwrap_or_default();
+        server_set("proposal.id", !p.id.is_empty())?;
+        caller_set(
+            "proposal.municipality_id",
+            &p.municipality_id,
+            ctx.principal.tenant.as_str(),
+        )?;
+        caller_set("proposal.author", &p.author, &ctx.principal.subject)?;
+        server_set("proposal.state", p.state != 0)?;
+        server_set(
+            "proposal.resolution_reason",
+            !p.resolution_reason.is_empty(),
+        )?;
+        server_set("proposal.accepted_text", !p.accepted_text.is_empty())?;
+        server_set("proposal.create_time", p.create_time.is_some())?;
+        server_set("proposal.etag", !p.etag.is_empty())?;
         let action = convert::action_from_pb(p.action)?;
         let section = required_line("proposal.section_number", &p.section_number, 20)?;
         let body = long_text("proposal.text", &p.text, action != "delete")?;
@@ -1098,6 +1127,20 @@ impl Handlers {
         req: pb::CreateApprovalRequest,
     ) -> Result<pb::CreateApprovalResponse, ApiError> {
         let a = req.approval.clone().unwrap_or_default();
+        server_set("approval.id", !a.id.is_empty())?;
+        caller_set(
+            "approval.municipality_id",
+            &a.municipality_id,
+            ctx.principal.tenant.as_str(),
+        )?;
+        caller_set(
+            "approval.recorded_by",
+            &a.recorded_by,
+            &ctx.principal.subject,
+        )?;
+        server_set("approval.recorded", a.recorded)?;
+        server_set("approval.create_time", a.create_time.is_some())?;
+        server_set("approval.etag", !a.etag.is_empty())?;
         let body = required_line("approval.body", &a.body, 100)?;
         let paragraph_ref = required_line("approval.paragraph_ref", &a.paragraph_ref, 50)?;
         let decided_on = convert::date("approval.decided_on", a.decided_on.as_ref())?;

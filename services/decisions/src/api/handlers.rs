@@ -2,6 +2,7 @@
 
 use prost::Message as _;
 use samverkan_core::dates;
+use samverkan_core::fields::server_set;
 use samverkan_core::paging::Page;
 use samverkan_core::text::required_line;
 use samverkan_core::{ApiError, RequestContext};
@@ -54,6 +55,18 @@ impl Handlers {
         req: pb::RegisterDecisionRequest,
     ) -> Result<pb::RegisterDecisionResponse, ApiError> {
         let d = req.decision.clone().unwrap_or_default();
+        server_set("decision.id", !d.id.is_empty())?;
+        // What the § and its meeting say: the server takes it from them.
+        server_set("decision.collaboration_id", !d.collaboration_id.is_empty())?;
+        server_set("decision.forum_id", !d.forum_id.is_empty())?;
+        server_set("decision.paragraph_ref", !d.paragraph_ref.is_empty())?;
+        server_set("decision.decision_date", d.decision_date.is_some())?;
+        server_set("decision.matter_id", !d.matter_id.is_empty())?;
+        server_set("decision.final", d.r#final)?;
+        server_set("decision.status", d.status != 0)?;
+        server_set("decision.superseded_by_id", !d.superseded_by_id.is_empty())?;
+        server_set("decision.create_time", d.create_time.is_some())?;
+        server_set("decision.etag", !d.etag.is_empty())?;
         let meeting_id = convert::uuid("decision.meeting_id", &d.meeting_id)?;
         let paragraph_id = convert::uuid("decision.paragraph_id", &d.paragraph_id)?;
         let responsible =
@@ -350,6 +363,14 @@ impl Handlers {
         req: pb::CreateFollowUpRequest,
     ) -> Result<pb::CreateFollowUpResponse, ApiError> {
         let f = req.follow_up.clone().unwrap_or_default();
+        server_set("follow_up.id", !f.id.is_empty())?;
+        server_set("follow_up.status", f.status != 0)?;
+        // Where it was presented is RecordFollowUp's.
+        server_set("follow_up.meeting_id", !f.meeting_id.is_empty())?;
+        server_set("follow_up.paragraph_id", !f.paragraph_id.is_empty())?;
+        server_set("follow_up.paragraph_ref", !f.paragraph_ref.is_empty())?;
+        server_set("follow_up.create_time", f.create_time.is_some())?;
+        server_set("follow_up.etag", !f.etag.is_empty())?;
         let due_on = convert::date("follow_up.due_on", f.due_on.as_ref())?;
         let title = required_line("follow_up.title", &f.title, 200)?;
         let decision_id = f.decision_id.as_str();
@@ -530,6 +551,11 @@ impl Handlers {
         req: pb::CreateActionPlanRequest,
     ) -> Result<pb::CreateActionPlanResponse, ApiError> {
         let p = req.action_plan.clone().unwrap_or_default();
+        server_set("action_plan.id", !p.id.is_empty())?;
+        // Activities are added one by one with AddActivity.
+        server_set("action_plan.activities", !p.activities.is_empty())?;
+        server_set("action_plan.progress_permille", p.progress_permille != 0)?;
+        server_set("action_plan.create_time", p.create_time.is_some())?;
         let title = required_line("action_plan.title", &p.title, 200)?;
         let decision_id = p.decision_id.as_str();
         let (tx, d) = self
@@ -597,6 +623,11 @@ impl Handlers {
         req: pb::AddActivityRequest,
     ) -> Result<pb::AddActivityResponse, ApiError> {
         let a = req.activity.clone().unwrap_or_default();
+        server_set("activity.id", !a.id.is_empty())?;
+        server_set("activity.status", a.status != 0)?;
+        server_set("activity.progress_percent", a.progress_percent != 0)?;
+        server_set("activity.timeline", !a.timeline.is_empty())?;
+        server_set("activity.etag", !a.etag.is_empty())?;
         let plan_id = convert::uuid("activity.action_plan_id", &a.action_plan_id)?;
         let title = required_line("activity.title", &a.title, 200)?;
         let owner = convert::uuid("activity.owner_person_id", &a.owner_person_id)?;

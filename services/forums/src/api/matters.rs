@@ -1,6 +1,7 @@
 //! Matters: drafted privately, submitted to a forum, escalated upward.
 
 use prost::Message as _;
+use samverkan_core::fields::{caller_set, server_set};
 use samverkan_core::paging::Page;
 use samverkan_core::text::required_line;
 use samverkan_core::{ApiError, RequestContext};
@@ -53,6 +54,20 @@ impl Handlers {
         req: pb::CreateMatterRequest,
     ) -> Result<pb::CreateMatterResponse, ApiError> {
         let m = req.matter.clone().unwrap_or_default();
+        server_set("matter.id", !m.id.is_empty())?;
+        caller_set(
+            "matter.raising_municipality_id",
+            &m.raising_municipality_id,
+            ctx.principal.tenant.as_str(),
+        )?;
+        caller_set("matter.author", &m.author, &ctx.principal.subject)?;
+        server_set("matter.state", m.state != 0)?;
+        server_set("matter.provenance", !m.provenance.is_empty())?;
+        server_set("matter.create_time", m.create_time.is_some())?;
+        server_set("matter.update_time", m.update_time.is_some())?;
+        server_set("matter.submit_time", m.submit_time.is_some())?;
+        server_set("matter.etag", !m.etag.is_empty())?;
+        server_set("matter.collaboration_id", !m.collaboration_id.is_empty())?;
         let kind = convert::kind_from_pb(m.kind)?;
         let title = required_line("matter.title", &m.title, 200)?;
         let description = description("matter.description", &m.description)?;

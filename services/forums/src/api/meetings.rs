@@ -2,6 +2,7 @@
 //! exports.
 
 use prost::Message as _;
+use samverkan_core::fields::{caller_set, server_set};
 use samverkan_core::paging::Page;
 use samverkan_core::text::required_line;
 use samverkan_core::{ApiError, RequestContext};
@@ -104,6 +105,12 @@ impl Handlers {
         req: pb::CreateMeetingRequest,
     ) -> Result<pb::CreateMeetingResponse, ApiError> {
         let m = req.meeting.clone().unwrap_or_default();
+        server_set("meeting.id", !m.id.is_empty())?;
+        server_set("meeting.state", m.state != 0)?;
+        server_set("meeting.agenda", !m.agenda.is_empty())?;
+        server_set("meeting.create_time", m.create_time.is_some())?;
+        server_set("meeting.etag", !m.etag.is_empty())?;
+        server_set("meeting.collaboration_id", !m.collaboration_id.is_empty())?;
         let forum_id = convert::uuid("meeting.forum_id", &m.forum_id)?;
         let title = required_line("meeting.title", &m.title, 200)?;
         let start = convert::time("meeting.start_time", m.start_time.as_ref())?
@@ -230,6 +237,9 @@ impl Handlers {
         req: pb::AddAgendaItemRequest,
     ) -> Result<pb::AddAgendaItemResponse, ApiError> {
         let i = req.item.clone().unwrap_or_default();
+        server_set("item.id", !i.id.is_empty())?;
+        server_set("item.number", i.number != 0)?;
+        server_set("item.create_time", i.create_time.is_some())?;
         let kind = convert::item_kind_from_pb(i.kind)?;
         let matter_id = convert::opt_uuid("item.matter_id", &i.matter_id)?;
         let presenter = convert_opt_line("item.presenter", &i.presenter, 200)?;
@@ -375,6 +385,15 @@ impl Handlers {
         req: pb::CreateNoteRequest,
     ) -> Result<pb::CreateNoteResponse, ApiError> {
         let n = req.note.clone().unwrap_or_default();
+        server_set("note.id", !n.id.is_empty())?;
+        server_set("note.meeting_id", !n.meeting_id.is_empty())?;
+        caller_set("note.author", &n.author, &ctx.principal.subject)?;
+        caller_set(
+            "note.municipality_id",
+            &n.municipality_id,
+            ctx.principal.tenant.as_str(),
+        )?;
+        server_set("note.create_time", n.create_time.is_some())?;
         let item_id = convert::uuid("note.agenda_item_id", &n.agenda_item_id)?;
         let text = description("note.text", &n.text)?;
         if text.is_empty() {
@@ -461,6 +480,16 @@ impl Handlers {
         req: pb::CreateDocumentRequest,
     ) -> Result<pb::CreateDocumentResponse, ApiError> {
         let d = req.document.clone().unwrap_or_default();
+        server_set("document.id", !d.id.is_empty())?;
+        caller_set("document.author", &d.author, &ctx.principal.subject)?;
+        caller_set(
+            "document.municipality_id",
+            &d.municipality_id,
+            ctx.principal.tenant.as_str(),
+        )?;
+        server_set("document.sha256", !d.sha256.is_empty())?;
+        server_set("document.size_bytes", d.size_bytes != 0)?;
+        server_set("document.create_time", d.create_time.is_some())?;
         let matter_id = convert::opt_uuid("document.matter_id", &d.matter_id)?;
         let item_id = convert::opt_uuid("document.agenda_item_id", &d.agenda_item_id)?;
         if matter_id.is_some() == item_id.is_some() {

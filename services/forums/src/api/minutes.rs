@@ -2,6 +2,7 @@
 //! corrections.
 
 use prost::Message as _;
+use samverkan_core::fields::server_set;
 use samverkan_core::text::required_line;
 use samverkan_core::{ApiError, RequestContext};
 use samverkan_db::Tx;
@@ -151,6 +152,17 @@ impl Handlers {
         req: pb::AddParagraphRequest,
     ) -> Result<pb::AddParagraphResponse, ApiError> {
         let p = req.paragraph.clone().unwrap_or_default();
+        server_set("paragraph.id", !p.id.is_empty())?;
+        server_set("paragraph.number", p.number != 0)?;
+        server_set("paragraph.year", p.year != 0)?;
+        server_set("paragraph.reference", !p.reference.is_empty())?;
+        server_set(
+            "paragraph.corrects_paragraph_id",
+            !p.corrects_paragraph_id.is_empty(),
+        )?;
+        server_set("paragraph.corrects", p.corrects.is_some())?;
+        server_set("paragraph.corrected_by", !p.corrected_by.is_empty())?;
+        server_set("paragraph.create_time", p.create_time.is_some())?;
         let item_id = convert::uuid("paragraph.agenda_item_id", &p.agenda_item_id)?;
         let outcome = convert::outcome_from_pb(p.outcome)?;
         let presented = description("paragraph.presented", &p.presented)?;
