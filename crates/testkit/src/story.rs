@@ -1,7 +1,10 @@
 //! Steps of the story (DESIGN.md §8) as gRPC calls, shared by the
-//! services' integration tests: meetings, agendas and minutes of a forum.
+//! services' integration tests: meetings, agendas and minutes of a forum,
+//! and what a treasurer can ask about a period's bills.
 
 use samverkan_proto::Timestamp;
+use samverkan_proto::costmodel::v1 as cpb;
+use samverkan_proto::costmodel::v1::cost_model_service_client::CostModelServiceClient;
 use samverkan_proto::forums::v1 as pb;
 use samverkan_proto::forums::v1::forums_service_client::ForumsServiceClient;
 use samverkan_proto::roles::v1::ListForumsRequest;
@@ -188,4 +191,83 @@ pub async fn paragraph(
     .into_inner()
     .paragraph
     .unwrap()
+}
+
+/// Everything a treasurer can ask about a period's bills, as bytes, each
+/// named: for every (reader, municipality), the live, issued and
+/// recomputed bill, the change from issued to live, and the three CSV
+/// exports. A join or a leave after the period must leave all of it as it
+/// was (issue #18).
+pub async fn bill_answers(
+    c: &mut CostModelServiceClient<Channel>,
+    period: &str,
+    readers: &[(&str, &str)],
+) -> Vec<(String, Vec<u8>)> {
+    use prost::Message as _;
+    let source = |basis: cpb::BillBasis| {
+        Some(cpb::BillSource {
+            period: period.into(),
+            basis: basis as i32,
+            ..Default::default()
+        })
+    };
+    let mut out = Vec::new();
+    for &(who, m) in readers {
+        for basis in [
+            cpb::BillBasis::Live,
+            cpb::BillBasis::Issued,
+            cpb::BillBasis::Recomputed,
+        ] {
+            let b = c
+                .compute_bill(as_(
+                    who,
+                    cpb::ComputeBillRequest {
+                        municipality_id: m.into(),
+                        source: source(basis),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap_or_else(|e| panic!("the {basis:?} bill of {m} for {period}: {e}"));
+            out.push((
+                format!("bill {m} {basis:?}"),
+                b.into_inner().encode_to_vec(),
+            ));
+        }
+        let e = c
+            .explain_change(as_(
+                who,
+                cpb::ExplainChangeRequest {
+                    municipality_id: m.into(),
+                    from: source(cpb::BillBasis::Issued),
+                    to: source(cpb::BillBasis::Live),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("the explanation of {m}'s bill for {period}: {e}"));
+        out.push((format!("explanation {m}"), e.into_inner().encode_to_vec()));
+        for table in [
+            cpb::CsvTable::Bill,
+            cpb::CsvTable::UnitSplit,
+            cpb::CsvTable::Explanation,
+        ] {
+            let csv = c
+                .export_csv(as_(
+                    who,
+                    cpb::ExportCsvRequest {
+                        municipality_id: m.into(),
+                        table: table as i32,
+                        bill: source(cpb::BillBasis::Live),
+                        from: source(cpb::BillBasis::Issued),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap_or_else(|e| panic!("the {table:?} export of {m} for {period}: {e}"))
+                .into_inner();
+            out.push((format!("{table:?} {m} {}", csv.filename), csv.content));
+        }
+    }
+    out
 }

@@ -4,13 +4,13 @@
 //! asked for its driver values from its first period and billed from it;
 //! one that leaves pays for its started months only.
 
-use prost::Message as _;
 use samverkan_proto::common::v1::Date;
 use samverkan_proto::costmodel::v1 as pb;
 use samverkan_proto::costmodel::v1::cost_model_service_client::CostModelServiceClient;
 use samverkan_proto::roles::v1 as roles;
 use samverkan_proto::roles::v1::roles_service_client::RolesServiceClient;
 use samverkan_server::Svc;
+use samverkan_testkit::story::bill_answers;
 use samverkan_testkit::{TestDb, TestServer, backend_test};
 use tonic::Code;
 use tonic::transport::Channel;
@@ -21,6 +21,8 @@ const ERIK: &str = "erik.ohman@tranemo.se"; // Tranemo
 const LARS: &str = "lars.angstrom@ulricehamn.se"; // Ulricehamn
 
 const NEW: &str = "svenljunga";
+/// Who asks about each member's bills: its own people.
+const READERS: &[(&str, &str)] = &[(ERIK, "tranemo"), (LARS, "ulricehamn")];
 
 type Client = CostModelServiceClient<Channel>;
 type Roles = RolesServiceClient<Channel>;
@@ -77,70 +79,6 @@ async fn join(r: &mut Roles, collab: &str, joined_on: Option<Date>) {
     ))
     .await
     .expect("Svenljunga joins");
-}
-
-/// Every answer about 2025 a treasurer can ask for, as bytes: both
-/// members' live and issued bills, the change between them, and the three
-/// CSV tables.
-async fn everything_about_2025(c: &mut Client) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for (who, m) in [(ERIK, "tranemo"), (LARS, "ulricehamn")] {
-        for basis in [
-            pb::BillBasis::Live,
-            pb::BillBasis::Issued,
-            pb::BillBasis::Recomputed,
-        ] {
-            let b = c
-                .compute_bill(as_(
-                    who,
-                    pb::ComputeBillRequest {
-                        municipality_id: m.into(),
-                        source: source("2025", basis),
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .unwrap_or_else(|e| panic!("{m} {basis:?}: {e}"))
-                .into_inner();
-            out.push((format!("bill {m} {basis:?}"), b.encode_to_vec()));
-        }
-        let e = c
-            .explain_change(as_(
-                who,
-                pb::ExplainChangeRequest {
-                    municipality_id: m.into(),
-                    from: source("2025", pb::BillBasis::Issued),
-                    to: source("2025", pb::BillBasis::Live),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
-        out.push((format!("explanation {m}"), e.encode_to_vec()));
-        for table in [
-            pb::CsvTable::Bill,
-            pb::CsvTable::UnitSplit,
-            pb::CsvTable::Explanation,
-        ] {
-            let csv = c
-                .export_csv(as_(
-                    who,
-                    pb::ExportCsvRequest {
-                        municipality_id: m.into(),
-                        table: table as i32,
-                        bill: source("2025", pb::BillBasis::Live),
-                        from: source("2025", pb::BillBasis::Issued),
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner();
-            out.push((format!("{table:?} {m} {}", csv.filename), csv.content));
-        }
-    }
-    out
 }
 
 /// A published price list of 2026 with the prices of 2025; the price of
@@ -311,13 +249,13 @@ async fn a_join_changes_nothing_before_it(db: TestDb) {
     ))
     .await
     .unwrap();
-    let before = everything_about_2025(&mut c).await;
+    let before = bill_answers(&mut c, "2025", READERS).await;
     let totals_2025 = totals(&mut c, "2025").await;
     assert_eq!(totals_2025.len(), 2, "{totals_2025:?}");
 
     join(&mut r, &collab, date(2026, 1, 1)).await;
 
-    let after = everything_about_2025(&mut c).await;
+    let after = bill_answers(&mut c, "2025", READERS).await;
     assert_eq!(before.len(), after.len());
     for ((what, b), (_, a)) in before.iter().zip(&after) {
         assert!(b == a, "{what} changed when Svenljunga joined");
