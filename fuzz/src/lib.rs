@@ -138,29 +138,53 @@ impl Harness {
     fn story(&self) {
         type Inputs = fn() -> Vec<Vec<u8>>;
         type Call = fn(&Harness, &[u8]) -> bool;
-        let services: [(Inputs, Call); 5] = [
-            (services::roles::story_inputs, services::roles::call),
-            (services::costmodel::story_inputs, services::costmodel::call),
-            (services::forums::story_inputs, services::forums::call),
-            (services::decisions::story_inputs, services::decisions::call),
+        let services: [(&str, Inputs, Call); 5] = [
             (
+                "roles",
+                services::roles::story_inputs,
+                services::roles::call,
+            ),
+            (
+                "costmodel",
+                services::costmodel::story_inputs,
+                services::costmodel::call,
+            ),
+            (
+                "forums",
+                services::forums::story_inputs,
+                services::forums::call,
+            ),
+            (
+                "decisions",
+                services::decisions::story_inputs,
+                services::decisions::call,
+            ),
+            (
+                "agreements",
                 services::agreements::story_inputs,
                 services::agreements::call,
             ),
         ];
-        let (mut ok, mut all) = (0, 0);
-        for (inputs, call) in services {
-            for input in inputs() {
+        let (mut ok, mut all, mut failed) = (0, 0, Vec::new());
+        for (name, inputs, call) in services {
+            for (i, input) in inputs().into_iter().enumerate() {
                 all += 1;
                 // `call` re-reads the placeholders after a create; an
                 // update or state change needs no new ones.
                 if call(self, &input) {
                     ok += 1;
+                } else {
+                    failed.push(format!("{name} #{i}"));
                 }
             }
         }
         eprintln!(
-            "samverkan-fuzz: {ok} of {all} story calls succeeded; {} placeholders",
+            "samverkan-fuzz: {ok} of {all} story calls succeeded{}; {} placeholders",
+            if failed.is_empty() {
+                String::new()
+            } else {
+                format!(" (failed: {})", failed.join(", "))
+            },
             self.refs().names().len()
         );
     }
