@@ -2,6 +2,12 @@
 //! field spoiled; it must answer `INVALID_ARGUMENT` naming that field in
 //! its `BadRequest` detail and leave every table exactly as it was. The
 //! machinery shared by every service's `tests/bad_input.rs`.
+//!
+//! Its sibling, the precondition table (issue #18): one case is a valid
+//! request sent in a state that forbids it; it must answer
+//! `FAILED_PRECONDITION` naming the reason as the type of a violation in
+//! its `PreconditionFailure` detail (what `samverkan_core::ApiError`
+//! sends) and, likewise, leave every table as it was.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -129,7 +135,36 @@ fn violated_fields(s: &Status) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// What is wrong with one case's outcome, if anything.
+/// The reasons (violation types) a status's `PreconditionFailure` detail
+/// names.
+fn precondition_reasons(s: &Status) -> Vec<String> {
+    s.get_details_precondition_failure()
+        .map(|p| p.violations.into_iter().map(|v| v.r#type).collect())
+        .unwrap_or_default()
+}
+
+/// The tables whose rows differ between two snapshots.
+pub fn changed_tables<'a>(before: &Snapshot, after: &'a Snapshot) -> Vec<&'a str> {
+    after
+        .iter()
+        .filter(|(t, v)| before.get(*t) != Some(v))
+        .map(|(t, _)| t.as_str())
+        .collect()
+}
+
+/// The judgement of one case: what is wrong with its answer, and any
+/// table it changed; `None` when nothing is.
+fn verdict(mut wrong: Vec<String>, before: &Snapshot, after: &Snapshot) -> Option<String> {
+    let changed = changed_tables(before, after);
+    if !changed.is_empty() {
+        wrong.push(format!("wrote to {changed:?}"));
+    }
+    (!wrong.is_empty()).then(|| wrong.join("; "))
+}
+
+/// What is wrong with one bad-input case's outcome, if anything: it must
+/// answer `INVALID_ARGUMENT` with a `BadRequest` naming `field`, and
+/// write nothing.
 pub fn judge(
     field: &str,
     result: Result<(), Status>,
@@ -152,13 +187,103 @@ pub fn judge(
             }
         }
     }
-    let changed: Vec<_> = after
-        .iter()
-        .filter(|(t, v)| before.get(*t) != Some(v))
-        .map(|(t, _)| t.as_str())
-        .collect();
-    if !changed.is_empty() {
-        wrong.push(format!("wrote to {changed:?}"));
+    verdict(wrong, before, after)
+}
+
+/// What is wrong with one wrong-state case's outcome, if anything: it must
+/// answer `FAILED_PRECONDITION` with a `PreconditionFailure` violation of
+/// type `reason` (e.g. `MINUTES_FROZEN`), and write nothing.
+pub fn judge_precondition(
+    reason: &str,
+    result: Result<(), Status>,
+    before: &Snapshot,
+    after: &Snapshot,
+) -> Option<String> {
+    let mut wrong = Vec::new();
+    match result {
+        Ok(()) => wrong.push("accepted".to_string()),
+        Err(s) if s.code() != Code::FailedPrecondition => {
+            wrong.push(format!("answered {:?}: {}", s.code(), s.message()));
+        }
+        Err(s) => {
+            let reasons = precondition_reasons(&s);
+            if !reasons.iter().any(|r| r == reason) {
+                wrong.push(format!(
+                    "PreconditionFailure names {reasons:?}, not {reason:?} ({})",
+                    s.message()
+                ));
+            }
+        }
     }
-    (!wrong.is_empty()).then(|| wrong.join("; "))
+    verdict(wrong, before, after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic_types::{ErrorDetails, PreconditionViolation};
+
+    fn snapshot(rows: &[(&str, i64, &str)]) -> Snapshot {
+        rows.iter()
+            .map(|(t, n, h)| (t.to_string(), (*n, h.to_string())))
+            .collect()
+    }
+
+    fn refused(code: Code, reason: &str) -> Result<(), Status> {
+        let details = ErrorDetails::with_precondition_failure(vec![PreconditionViolation::new(
+            reason,
+            "meetings/1",
+            "the minutes are signed",
+        )]);
+        Err(Status::with_error_details(
+            code,
+            "the minutes are signed",
+            details,
+        ))
+    }
+
+    #[test]
+    fn a_refusal_naming_the_reason_and_writing_nothing_passes() {
+        let s = snapshot(&[("meeting", 2, "ab"), ("note", 0, "")]);
+        let r = refused(Code::FailedPrecondition, "MINUTES_FROZEN");
+        assert_eq!(judge_precondition("MINUTES_FROZEN", r, &s, &s), None);
+    }
+
+    #[test]
+    fn every_fault_of_a_precondition_case_is_named() {
+        let before = snapshot(&[("meeting", 2, "ab"), ("note", 0, "")]);
+        let after = snapshot(&[("meeting", 2, "ab"), ("note", 1, "n")]);
+        let wrong = |r| judge_precondition("MINUTES_FROZEN", r, &before, &before).unwrap();
+        assert_eq!(wrong(Ok(())), "accepted");
+        assert!(wrong(Err(Status::aborted("stale etag"))).starts_with("answered Aborted"));
+        assert!(
+            wrong(refused(Code::FailedPrecondition, "MINUTES_ADJUSTED"))
+                .contains(r#"names ["MINUTES_ADJUSTED"], not "MINUTES_FROZEN""#)
+        );
+        // The reason must be in the detail, not only in words.
+        assert!(
+            wrong(Err(Status::failed_precondition("MINUTES_FROZEN")))
+                .contains("PreconditionFailure names []")
+        );
+        let r = refused(Code::FailedPrecondition, "MINUTES_FROZEN");
+        assert_eq!(
+            judge_precondition("MINUTES_FROZEN", r, &before, &after).as_deref(),
+            Some(r#"wrote to ["note"]"#)
+        );
+        assert_eq!(
+            judge_precondition("MINUTES_FROZEN", Ok(()), &before, &after).as_deref(),
+            Some(r#"accepted; wrote to ["note"]"#)
+        );
+    }
+
+    #[test]
+    fn a_precondition_refusal_is_no_bad_input_answer() {
+        let s = snapshot(&[("meeting", 2, "ab")]);
+        let r = refused(Code::FailedPrecondition, "MINUTES_FROZEN");
+        assert!(
+            judge("meeting_id", r, &s, &s)
+                .unwrap()
+                .starts_with("answered FailedPrecondition")
+        );
+    }
 }

@@ -6,6 +6,13 @@
 //!
 //! Each case starts from a valid request (proved valid by sending it after
 //! the cases, as a control that must succeed) and spoils one field.
+//!
+//! After the controls, the precondition table (issue #18): every write to
+//! what the minutes of a meeting show — attendance, agenda, §§, adjusters,
+//! the items' notes and documents, a correction recorded in them — sent to
+//! minutes signed by one adjuster answers `FAILED_PRECONDITION` with a
+//! `PreconditionFailure` of type `MINUTES_FROZEN`, to minutes signed by
+//! both `MINUTES_ADJUSTED`, and writes nothing.
 
 use samverkan_proto::Timestamp;
 use samverkan_proto::forums::v1 as pb;
@@ -13,7 +20,7 @@ use samverkan_proto::forums::v1::forums_service_client::ForumsServiceClient;
 use samverkan_proto::roles::v1::ListPeopleRequest;
 use samverkan_proto::roles::v1::roles_service_client::RolesServiceClient;
 use samverkan_server::Svc;
-use samverkan_testkit::bad_input::{Snapshots, judge, paced};
+use samverkan_testkit::bad_input::{Snapshots, judge, judge_precondition, paced};
 use samverkan_testkit::story::{add_item, at, forum_ids, hold, meeting, paragraph, publish};
 use samverkan_testkit::{TestDb, TestServer, backend_test};
 use tonic::Status;
@@ -85,34 +92,50 @@ impl Req {
         }
     }
 
-    /// Sends the request as a person allowed to make it.
-    async fn send(self, mut c: Client) -> Result<(), Status> {
+    /// The person the tables send the request as: one allowed to make it.
+    fn caller(&self) -> &'static str {
         match self {
-            Req::CreateMatter(r) => c.create_matter(as_(SOFIA, r)).await.map(drop),
-            Req::UpdateMatter(r) => c.update_matter(as_(SOFIA, r)).await.map(drop),
-            Req::SubmitMatter(r) => c.submit_matter(as_(SOFIA, r)).await.map(drop),
-            Req::WithdrawMatter(r) => c.withdraw_matter(as_(SOFIA, r)).await.map(drop),
-            Req::EscalateMatter(r) => c.escalate_matter(as_(EVA, r)).await.map(drop),
-            Req::CreateMeeting(r) => c.create_meeting(as_(EVA, r)).await.map(drop),
-            Req::AddAgendaItem(r) => c.add_agenda_item(as_(EVA, r)).await.map(drop),
-            Req::PublishAgenda(r) => c.publish_agenda(as_(EVA, r)).await.map(drop),
-            Req::CreateNote(r) => c.create_note(as_(ERIK, r)).await.map(drop),
-            Req::CreateDocument(r) => c.create_document(as_(SOFIA, r)).await.map(drop),
-            Req::RecordAttendance(r) => c.record_attendance(as_(SOFIA, r)).await.map(drop),
-            Req::AddParagraph(r) => c.add_paragraph(as_(SOFIA, r)).await.map(drop),
-            Req::DesignateAdjusters(r) => c.designate_adjusters(as_(SOFIA, r)).await.map(drop),
-            Req::AdjustMinutes(r) => c.adjust_minutes(as_(SOFIA, r)).await.map(drop),
-            Req::AddCorrection(r) => c.add_correction(as_(SOFIA, r)).await.map(drop),
-            Req::ListMatters(r) => c.list_matters(as_(SOFIA, r)).await.map(drop),
-            Req::ListMeetings(r) => c.list_meetings(as_(SOFIA, r)).await.map(drop),
-            Req::ListAgendaBacklog(r) => c.list_agenda_backlog(as_(SOFIA, r)).await.map(drop),
-            Req::ExportMeeting(r) => c.export_meeting(as_(SOFIA, r)).await.map(drop),
+            Req::EscalateMatter(_)
+            | Req::CreateMeeting(_)
+            | Req::AddAgendaItem(_)
+            | Req::PublishAgenda(_) => EVA,
+            Req::CreateNote(_) => ERIK,
+            _ => SOFIA,
+        }
+    }
+
+    /// Sends the request as `who`.
+    async fn send_as(self, mut c: Client, who: &str) -> Result<(), Status> {
+        match self {
+            Req::CreateMatter(r) => c.create_matter(as_(who, r)).await.map(drop),
+            Req::UpdateMatter(r) => c.update_matter(as_(who, r)).await.map(drop),
+            Req::SubmitMatter(r) => c.submit_matter(as_(who, r)).await.map(drop),
+            Req::WithdrawMatter(r) => c.withdraw_matter(as_(who, r)).await.map(drop),
+            Req::EscalateMatter(r) => c.escalate_matter(as_(who, r)).await.map(drop),
+            Req::CreateMeeting(r) => c.create_meeting(as_(who, r)).await.map(drop),
+            Req::AddAgendaItem(r) => c.add_agenda_item(as_(who, r)).await.map(drop),
+            Req::PublishAgenda(r) => c.publish_agenda(as_(who, r)).await.map(drop),
+            Req::CreateNote(r) => c.create_note(as_(who, r)).await.map(drop),
+            Req::CreateDocument(r) => c.create_document(as_(who, r)).await.map(drop),
+            Req::RecordAttendance(r) => c.record_attendance(as_(who, r)).await.map(drop),
+            Req::AddParagraph(r) => c.add_paragraph(as_(who, r)).await.map(drop),
+            Req::DesignateAdjusters(r) => c.designate_adjusters(as_(who, r)).await.map(drop),
+            Req::AdjustMinutes(r) => c.adjust_minutes(as_(who, r)).await.map(drop),
+            Req::AddCorrection(r) => c.add_correction(as_(who, r)).await.map(drop),
+            Req::ListMatters(r) => c.list_matters(as_(who, r)).await.map(drop),
+            Req::ListMeetings(r) => c.list_meetings(as_(who, r)).await.map(drop),
+            Req::ListAgendaBacklog(r) => c.list_agenda_backlog(as_(who, r)).await.map(drop),
+            Req::ExportMeeting(r) => c.export_meeting(as_(who, r)).await.map(drop),
         }
     }
 }
 
 async fn send_paced(c: &Client, req: &Req) -> Result<(), Status> {
-    paced(|| req.clone().send(c.clone())).await
+    send_paced_as(c, req, req.caller()).await
+}
+
+async fn send_paced_as(c: &Client, req: &Req, who: &str) -> Result<(), Status> {
+    paced(|| req.clone().send_as(c.clone(), who)).await
 }
 
 /// Matters, meetings, items and a § of IT-forum utveckling that the valid
@@ -1491,20 +1514,7 @@ async fn controls(
     match designated {
         Err(s) => check("DesignateAdjusters", Err(s)),
         Ok(minutes) => {
-            let people = roles
-                .list_people(as_(
-                    SOFIA,
-                    ListPeopleRequest {
-                        page_size: 200,
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner()
-                .people;
-            for id in &minutes.adjuster_person_ids {
-                let email = people.iter().find(|p| &p.id == id).unwrap().email.clone();
+            for email in emails(roles, &minutes.adjuster_person_ids).await {
                 let r = paced(|| {
                     let mut c = c.clone();
                     let email = email.clone();
@@ -1523,6 +1533,257 @@ async fn controls(
         }
     }
     failures
+}
+
+/// The emails of the people `ids`, in that order.
+async fn emails(roles: &mut RolesServiceClient<Channel>, ids: &[String]) -> Vec<String> {
+    let people = roles
+        .list_people(as_(
+            SOFIA,
+            ListPeopleRequest {
+                page_size: 200,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .people;
+    ids.iter()
+        .map(|id| people.iter().find(|p| &p.id == id).unwrap().email.clone())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// The precondition table (issue #18): from the first adjuster's signature
+// no write may change what the minutes show; each answers
+// `FAILED_PRECONDITION` naming the state and writes nothing.
+
+/// How far the minutes of the meeting a case writes to are signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signed {
+    /// By the first adjuster: frozen until the second signs.
+    Once,
+    /// By both: adjusted and locked for good.
+    ByBoth,
+}
+
+impl Signed {
+    /// The reason the refusal names: its `PreconditionFailure` violation's
+    /// type.
+    fn reason(self) -> &'static str {
+        match self {
+            Signed::Once => "MINUTES_FROZEN",
+            Signed::ByBoth => "MINUTES_ADJUSTED",
+        }
+    }
+}
+
+/// Every RPC that changes what a meeting's minutes show: attendance,
+/// agenda, §§, adjusters, the items' notes and documents, and a correction
+/// § recorded in them. (The API has no update or removal of items, §§,
+/// notes or documents.) The table tries each on minutes in both states.
+const MINUTES_WRITES: [&str; 8] = [
+    "RecordAttendance",
+    "AddParagraph",
+    "AddAgendaItem",
+    "PublishAgenda",
+    "CreateNote",
+    "CreateDocument",
+    "DesignateAdjusters",
+    "AddCorrection",
+];
+
+/// A held meeting of IT-forum utveckling, its one item with its §, the
+/// default adjusters designated and some of them signed.
+struct SignedMeeting {
+    meeting: pb::Meeting,
+    /// The adjusters' emails, those who signed first.
+    adjusters: Vec<String>,
+}
+
+impl SignedMeeting {
+    async fn new(
+        c: &mut Client,
+        roles: &mut RolesServiceClient<Channel>,
+        fx: &Fixture,
+        title: &str,
+        day: (i32, u32, u32),
+        signed: Signed,
+    ) -> Self {
+        let m = meeting(c, EVA, &fx.utveckling, title, day).await;
+        let m = add_item(
+            c,
+            EVA,
+            &m.id,
+            pb::AgendaItemKind::Information,
+            "Lägesrapport från e-tjänsteplattformen",
+            "",
+        )
+        .await;
+        publish(c, EVA, &m).await;
+        hold(c, SOFIA, &m).await;
+        paragraph(
+            c,
+            SOFIA,
+            &m.id,
+            &m.agenda[0].id,
+            pb::ParagraphOutcome::Noted,
+            "Forumet noterar lägesrapporten.",
+        )
+        .await;
+        let minutes = c
+            .designate_adjusters(as_(
+                SOFIA,
+                pb::DesignateAdjustersRequest {
+                    meeting_id: m.id.clone(),
+                    person_ids: vec![],
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .minutes
+            .unwrap();
+        let adjusters = emails(roles, &minutes.adjuster_person_ids).await;
+        let signatures = match signed {
+            Signed::Once => 1,
+            Signed::ByBoth => 2,
+        };
+        for who in &adjusters[..signatures] {
+            c.adjust_minutes(as_(
+                who,
+                pb::AdjustMinutesRequest {
+                    meeting_id: m.id.clone(),
+                },
+            ))
+            .await
+            .unwrap();
+        }
+        Self {
+            meeting: get_meeting(c, &m.id).await,
+            adjusters,
+        }
+    }
+}
+
+/// One row of the precondition table: a request that would be allowed
+/// were the minutes it writes to not signed.
+struct Refused {
+    signed: Signed,
+    req: Req,
+    /// Who sends it, when not [`Req::caller`].
+    who: Option<String>,
+}
+
+impl Refused {
+    fn caller(&self) -> &str {
+        self.who.as_deref().unwrap_or(self.req.caller())
+    }
+}
+
+/// Every write of [`MINUTES_WRITES`] to `once`'s and `by_both`'s minutes;
+/// and a third signature of `by_both`'s. Request ids are fresh: a refused
+/// request is never a replay.
+fn precondition_cases(fx: &Fixture, once: &SignedMeeting, by_both: &SignedMeeting) -> Vec<Refused> {
+    let mut cases = Vec::new();
+    for (signed, m) in [(Signed::Once, once), (Signed::ByBoth, by_both)] {
+        let id = m.meeting.id.clone();
+        let item = m.meeting.agenda[0].id.clone();
+        let mut add = |req| {
+            cases.push(Refused {
+                signed,
+                req,
+                who: None,
+            })
+        };
+        add(Req::RecordAttendance(pb::RecordAttendanceRequest {
+            meeting_id: id.clone(),
+            attendance: vec![pb::Attendance {
+                name: "Erik Öhman".into(),
+                status: pb::AttendanceStatus::Present as i32,
+                ..Default::default()
+            }],
+            etag: m.meeting.etag.clone(),
+        }));
+        add(Req::AddParagraph(pb::AddParagraphRequest {
+            request_id: format!("frusen-paragraf-{signed:?}"),
+            paragraph: Some(pb::Paragraph {
+                meeting_id: id.clone(),
+                agenda_item_id: item.clone(),
+                presented: "Lägesrapporten föredras på nytt.".into(),
+                decision: "Forumet ändrar sitt beslut.".into(),
+                outcome: pb::ParagraphOutcome::Decided as i32,
+                ..Default::default()
+            }),
+        }));
+        add(Req::AddAgendaItem(pb::AddAgendaItemRequest {
+            request_id: format!("frusen-punkt-{signed:?}"),
+            item: Some(pb::AgendaItem {
+                meeting_id: id.clone(),
+                kind: pb::AgendaItemKind::Information as i32,
+                title: "Sent tillägg".into(),
+                ..Default::default()
+            }),
+        }));
+        add(Req::PublishAgenda(pb::PublishAgendaRequest {
+            meeting_id: id.clone(),
+            etag: m.meeting.etag.clone(),
+        }));
+        add(Req::CreateNote(pb::CreateNoteRequest {
+            request_id: format!("frusen-anteckning-{signed:?}"),
+            note: Some(pb::Note {
+                agenda_item_id: item.clone(),
+                text: "Tranemo: vi ville ha sagt något mer.".into(),
+                ..Default::default()
+            }),
+        }));
+        add(Req::CreateDocument(pb::CreateDocumentRequest {
+            request_id: format!("frusen-bilaga-{signed:?}"),
+            document: Some(pb::Document {
+                agenda_item_id: item.clone(),
+                title: "Efterhandsbilaga".into(),
+                classification: pb::Classification::Public as i32,
+                media_type: "text/plain; charset=utf-8".into(),
+                content: "Bilaga som kom för sent.".as_bytes().to_vec(),
+                ..Default::default()
+            }),
+        }));
+        add(Req::DesignateAdjusters(pb::DesignateAdjustersRequest {
+            meeting_id: id.clone(),
+            person_ids: vec![],
+        }));
+        // A correction of the adjusted minutes of `held`, recorded in
+        // these later minutes of the same forum.
+        add(Req::AddCorrection(pb::AddCorrectionRequest {
+            request_id: format!("frusen-rättelse-{signed:?}"),
+            meeting_id: fx.held.id.clone(),
+            corrects_paragraph_id: fx.escalation.id.clone(),
+            text: "Rättelse: rekommendationen gäller 2029 års plan.".into(),
+            recording_meeting_id: id.clone(),
+        }));
+        // A signature once both have signed. (While the minutes are
+        // frozen, the second adjuster's signature is the one write
+        // allowed: `by_both` got it.)
+        if signed == Signed::ByBoth {
+            cases.push(Refused {
+                signed,
+                req: Req::AdjustMinutes(pb::AdjustMinutesRequest { meeting_id: id }),
+                who: Some(m.adjusters[0].clone()),
+            });
+        }
+    }
+    for rpc in MINUTES_WRITES {
+        for signed in [Signed::Once, Signed::ByBoth] {
+            assert!(
+                cases
+                    .iter()
+                    .any(|c| c.req.rpc() == rpc && c.signed == signed),
+                "the precondition table lacks {rpc} on minutes signed {signed:?}"
+            );
+        }
+    }
+    cases
 }
 
 async fn bad_input_is_refused_and_writes_nothing(db: TestDb) {
@@ -1548,16 +1809,65 @@ async fn bad_input_is_refused_and_writes_nothing(db: TestDb) {
         }
     }
     failures.extend(controls(&fx, &mut c, &mut roles).await);
-    assert!(
-        failures.is_empty(),
-        "{} of {} bad inputs mishandled:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+
+    // The precondition table, on two more meetings: one signed by the
+    // first adjuster, one by both (its second signature made while frozen).
+    let by_both = SignedMeeting::new(
+        &mut c,
+        &mut roles,
+        &fx,
+        "IT-forum utveckling 5/2027",
+        (2027, 6, 10),
+        Signed::ByBoth,
+    )
+    .await;
+    let once = SignedMeeting::new(
+        &mut c,
+        &mut roles,
+        &fx,
+        "IT-forum utveckling 6/2027",
+        (2027, 9, 16),
+        Signed::Once,
+    )
+    .await;
+    let refused = precondition_cases(&fx, &once, &by_both);
+    let mut wrong_state = Vec::new();
+    for case in &refused {
+        let before = snapshots.take(&db).await;
+        let result = send_paced_as(&c, &case.req, case.caller()).await;
+        let after = snapshots.take(&db).await;
+        let reason = case.signed.reason();
+        if let Some(wrong) = judge_precondition(reason, result, &before, &after) {
+            wrong_state.push(format!(
+                "{} on minutes signed {:?} (expected {reason}): {wrong}",
+                case.req.rpc(),
+                case.signed
+            ));
+        }
+    }
+    let report = [
+        ("bad inputs", &failures, cases.len()),
+        ("writes to signed minutes", &wrong_state, refused.len()),
+    ]
+    .iter()
+    .filter(|(_, wrong, _)| !wrong.is_empty())
+    .map(|(what, wrong, of)| {
+        format!(
+            "{} of {of} {what} mishandled:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        )
+    })
+    .collect::<Vec<_>>();
+    assert!(report.is_empty(), "{}", report.join("\n"));
     samverkan_testkit::figure(&format!(
         "bad input: forums: {} cases ({:?})",
         cases.len(),
+        db.backend
+    ));
+    samverkan_testkit::figure(&format!(
+        "preconditions: forums: {} writes to signed minutes ({:?})",
+        refused.len(),
         db.backend
     ));
     server.stop().await;
