@@ -145,14 +145,15 @@ async fn authentication_and_who_am_i(db: TestDb) {
         })
     );
 
-    // Known municipality, person not registered: authenticated, no person.
+    // Known municipality, person not registered: the token is genuine,
+    // but the registry decides who the person is, so nothing is answered.
     let stranger = TestServer::token_for("ny.medarbetare@tranemo.se", "tranemo");
-    let me = client
+    let err = client
         .who_am_i(TestServer::request(&stranger, roles::WhoAmIRequest {}))
         .await
-        .unwrap()
-        .into_inner();
-    assert!(me.person.is_none());
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+    assert!(err.message().contains("not a registered person of tranemo"));
 
     // A municipality this deployment does not know.
     let foreign = TestServer::token_for("someone@boras.se", "boras");
@@ -237,8 +238,9 @@ async fn municipalities_of_my_collaboration(db: TestDb) {
 }
 backend_test!(municipalities_of_my_collaboration);
 
-/// A municipality registered in the deployment but in no collaboration sees
-/// itself and nobody else: the application filter, on both backends.
+/// A municipality registered in the deployment but in no collaboration: its
+/// registered person learns who she is, and is refused everything else (she
+/// can hold no role); the application filter, on both backends.
 async fn outsider_sees_only_itself(db: TestDb) {
     let server = TestServer::start(&db, &[Svc::Roles]).await;
     let boras = tenant("boras");
@@ -247,26 +249,28 @@ async fn outsider_sees_only_itself(db: TestDb) {
     samverkan_roles::store::insert_municipality(&tx, &boras, "Borås Stad", "")
         .await
         .unwrap();
+    samverkan_roles::store::insert_person(&tx, "Anna Ek", "anna@boras.se", "anna@boras.se", None)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let mut client = RolesServiceClient::new(server.channel().await);
     let token = TestServer::token_for("anna@boras.se", "boras");
-    let list = client
-        .list_municipalities(TestServer::request(
-            &token,
-            roles::ListMunicipalitiesRequest::default(),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let ids: Vec<_> = list.municipalities.iter().map(|m| m.id.as_str()).collect();
-    assert_eq!(ids, ["boras"]);
     let me = client
         .who_am_i(TestServer::request(&token, roles::WhoAmIRequest {}))
         .await
         .unwrap()
         .into_inner();
-    assert!(me.memberships.is_empty());
+    assert_eq!(me.municipality.unwrap().id, "boras");
+    assert!(me.memberships.is_empty() && me.assignments.is_empty());
+    let err = client
+        .list_municipalities(TestServer::request(
+            &token,
+            roles::ListMunicipalitiesRequest::default(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
     server.stop().await;
 }
 backend_test!(outsider_sees_only_itself);

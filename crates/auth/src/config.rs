@@ -1,4 +1,5 @@
-//! Which tokens the server accepts.
+//! Which tokens the server accepts: one entry per trusted identity
+//! provider, each bound to the municipalities it may vouch for.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -7,70 +8,108 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-/// How tokens are verified. Deserializable (e.g. from a config file) and
-/// constructible in code.
+/// How tokens are verified. Deserializable (e.g. from the file given to
+/// `samverkan serve --auth-config`) and constructible in code.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
-    /// The only accepted `iss`.
+    /// The trusted issuers. A token is verified by the one whose `issuer`
+    /// equals its `iss`; a token from any other issuer is refused.
+    pub issuers: Vec<IssuerConfig>,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    #[serde(default = "default_leeway_seconds")]
+    pub leeway_seconds: u64,
+}
+
+/// One trusted identity provider, e.g. a member municipality's Entra ID
+/// tenant (`https://login.microsoftonline.com/<tenant id>/v2.0`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerConfig {
+    /// The accepted `iss`.
     pub issuer: String,
     /// The accepted `aud` (the token's `aud` must be or contain it).
     pub audience: String,
-    /// The claim that identifies the person, e.g. `sub`, `email`, `oid`.
+    /// The claim that identifies the person: a stable identifier such as
+    /// Entra ID's `oid`, recorded as the person's subject when the person
+    /// is registered. `sub` by default.
     #[serde(default = "default_person_claim")]
     pub person_claim: String,
-    /// The claim that names the municipality, e.g. `municipality` or, with
-    /// Entra ID, `tid`.
+    /// The claim that names the municipality, e.g. `municipality`, or
+    /// `tid` with a `municipality_map`. `null`: the token carries none, and
+    /// the issuer must vouch for exactly one municipality.
     #[serde(default = "default_municipality_claim")]
-    pub municipality_claim: String,
+    pub municipality_claim: Option<String>,
     /// Maps a municipality claim value (e.g. an Entra ID tenant GUID) to a
     /// municipality id such as `tranemo`. Values not in the map are taken as
     /// the id itself.
     #[serde(default)]
     pub municipality_map: BTreeMap<String, String>,
+    /// The municipalities this issuer may vouch for (ids such as
+    /// `tranemo`). A token for any other municipality is refused. `["*"]`
+    /// (any municipality) is accepted for development keys only.
+    pub municipalities: Vec<String>,
     /// Where the verification keys come from.
     pub keys: KeySource,
-    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
-    #[serde(default = "default_leeway_seconds")]
-    pub leeway_seconds: u64,
 }
 
 fn default_person_claim() -> String {
     "sub".into()
 }
 
-fn default_municipality_claim() -> String {
-    "municipality".into()
+fn default_municipality_claim() -> Option<String> {
+    Some("municipality".into())
 }
 
 fn default_leeway_seconds() -> u64 {
     30
 }
 
+/// The wildcard in [`IssuerConfig::municipalities`] that development keys
+/// may use.
+pub const ANY_MUNICIPALITY: &str = "*";
+
 impl AuthConfig {
-    /// A configuration with the default claim names and leeway.
-    pub fn new(issuer: impl Into<String>, audience: impl Into<String>, keys: KeySource) -> Self {
+    /// One trusted issuer, with the default leeway.
+    pub fn single(issuer: IssuerConfig) -> Self {
+        Self {
+            issuers: vec![issuer],
+            leeway_seconds: default_leeway_seconds(),
+        }
+    }
+
+    /// Development configuration: HS256 tokens signed with `secret`, as
+    /// minted by [`crate::mint_dev_token`], for any municipality (whose
+    /// people must still be registered).
+    pub fn dev(secret: &str, issuer: &str, audience: &str) -> Self {
+        Self::single(IssuerConfig::new(
+            issuer,
+            audience,
+            KeySource::DevHmac {
+                secret: secret.to_owned(),
+            },
+            &[ANY_MUNICIPALITY],
+        ))
+    }
+}
+
+impl IssuerConfig {
+    /// An issuer with the default claim names, vouching for `municipalities`.
+    pub fn new(
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+        keys: KeySource,
+        municipalities: &[&str],
+    ) -> Self {
         Self {
             issuer: issuer.into(),
             audience: audience.into(),
             person_claim: default_person_claim(),
             municipality_claim: default_municipality_claim(),
             municipality_map: BTreeMap::new(),
+            municipalities: municipalities.iter().map(|m| (*m).to_owned()).collect(),
             keys,
-            leeway_seconds: default_leeway_seconds(),
         }
-    }
-
-    /// Development configuration: HS256 tokens signed with `secret`, as
-    /// minted by [`crate::mint_dev_token`].
-    pub fn dev(secret: &str, issuer: &str, audience: &str) -> Self {
-        Self::new(
-            issuer,
-            audience,
-            KeySource::DevHmac {
-                secret: secret.to_owned(),
-            },
-        )
     }
 }
 
@@ -122,15 +161,36 @@ mod tests {
     #[test]
     fn deserializes_with_defaults() {
         let cfg: AuthConfig = serde_json::from_str(
-            r#"{"issuer":"i","audience":"a","keys":{"jwks_url":{"url":"https://idp/keys","refresh":300}}}"#,
+            r#"{"issuers": [
+                {"issuer":"i","audience":"a","municipalities":["tranemo"],
+                 "keys":{"jwks_url":{"url":"https://idp/keys","refresh":300}}},
+                {"issuer":"j","audience":"a","municipalities":["ulricehamn"],
+                 "municipality_claim":null,"person_claim":"oid",
+                 "keys":{"jwks_file":"/etc/samverkan/ulricehamn.json"}}
+            ]}"#,
         )
         .unwrap();
-        assert_eq!(cfg.person_claim, "sub");
-        assert_eq!(cfg.municipality_claim, "municipality");
         assert_eq!(cfg.leeway_seconds, 30);
+        let [a, b] = &cfg.issuers[..] else {
+            panic!("two issuers")
+        };
+        assert_eq!(a.person_claim, "sub");
+        assert_eq!(a.municipality_claim.as_deref(), Some("municipality"));
+        assert_eq!(a.municipalities, ["tranemo"]);
         assert!(
-            matches!(cfg.keys, KeySource::JwksUrl { ref url, refresh } if url == "https://idp/keys" && refresh == Duration::from_secs(300))
+            matches!(a.keys, KeySource::JwksUrl { ref url, refresh } if url == "https://idp/keys" && refresh == Duration::from_secs(300))
         );
+        assert_eq!(b.person_claim, "oid");
+        assert_eq!(b.municipality_claim, None);
+    }
+
+    #[test]
+    fn an_issuer_must_say_whom_it_vouches_for() {
+        let err = serde_json::from_str::<AuthConfig>(
+            r#"{"issuers":[{"issuer":"i","audience":"a","keys":{"jwks_file":"k.json"}}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("municipalities"), "{err}");
     }
 
     #[test]

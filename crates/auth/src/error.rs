@@ -40,6 +40,33 @@ pub enum AuthError {
     MissingMunicipalityClaim(String),
     #[error("token municipality {0:?} is not a valid municipality id")]
     InvalidMunicipality(String),
+    #[error("token issuer may not vouch for municipality {0:?}")]
+    IssuerNotBound(String),
+}
+
+impl AuthError {
+    /// A stable code for logs and metrics: which check refused the token.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::MissingBearer => "missing_bearer",
+            Self::Malformed => "malformed",
+            Self::AlgNone => "alg_none",
+            Self::AlgorithmNotAccepted(_) => "algorithm_not_accepted",
+            Self::MissingKeyId => "missing_kid",
+            Self::UnknownKey(_) => "unknown_kid",
+            Self::KeyAlgorithmMismatch => "key_algorithm_mismatch",
+            Self::BadSignature => "bad_signature",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::WrongAudience => "wrong_audience",
+            Self::MissingClaim(_) => "missing_claim",
+            Self::MissingPersonClaim(_) => "missing_person_claim",
+            Self::MissingMunicipalityClaim(_) => "missing_municipality_claim",
+            Self::InvalidMunicipality(_) => "invalid_municipality",
+            Self::IssuerNotBound(_) => "issuer_not_bound",
+        }
+    }
 }
 
 impl From<AuthError> for ApiError {
@@ -59,6 +86,10 @@ impl From<AuthError> for tonic::Status {
 pub enum SetupError {
     #[error("auth setting {0} must not be empty")]
     EmptySetting(&'static str),
+    #[error("issuer {0:?} is configured twice")]
+    DuplicateIssuer(String),
+    #[error("issuer {issuer:?}: {problem}")]
+    Binding { issuer: String, problem: String },
     #[error("read jwks file {path}")]
     ReadJwksFile {
         path: std::path::PathBuf,

@@ -6,15 +6,29 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use samverkan_core::{ApiError, Credentials, Directory, RequestContext, TenantScope};
 use tracing::Span;
 
 use crate::error::AuthError;
-use crate::verifier::Verifier;
+use crate::verifier::{TokenHints, Verifier};
 
 /// Paths served without a token: load balancers and `grpcurl` must be able
 /// to probe health and list services before anyone has logged in.
 const PUBLIC_PREFIXES: &[&str] = &["/grpc.health.v1.", "/grpc.reflection."];
+
+/// What a registered person without any role assignment or seat may call:
+/// only who they are. Everything else reads someone's data.
+pub const OPEN_WITHOUT_ASSIGNMENT: &[&str] = &["/samverkan.roles.v1.RolesService/WhoAmI"];
+
+/// At most this many refusals are logged per window; the rest are counted
+/// and summed up in the next line, so a flood of bad tokens cannot fill
+/// the log.
+const REFUSAL_LINES_PER_WINDOW: u32 = 20;
+const REFUSAL_WINDOW: Duration = Duration::from_secs(10);
 
 /// `Server::builder().layer(AuthLayer::new(verifier, directory))`.
 ///
@@ -24,6 +38,7 @@ const PUBLIC_PREFIXES: &[&str] = &["/grpc.health.v1.", "/grpc.reflection."];
 pub struct AuthLayer {
     verifier: Verifier,
     directory: Arc<dyn Directory>,
+    refusals: Arc<Refusals>,
 }
 
 impl AuthLayer {
@@ -31,7 +46,88 @@ impl AuthLayer {
         Self {
             verifier,
             directory,
+            refusals: Arc::new(Refusals::default()),
         }
+    }
+
+    /// How many requests this layer has refused (bad tokens, unknown
+    /// people, people without a role), logged or not.
+    pub fn refused(&self) -> u64 {
+        self.refusals.total.load(Ordering::Relaxed)
+    }
+}
+
+/// The refusal log's rate limit, shared by every clone of the layer.
+#[derive(Default)]
+struct Refusals {
+    total: AtomicU64,
+    window: Mutex<Window>,
+}
+
+#[derive(Default)]
+struct Window {
+    start: Option<Instant>,
+    logged: u32,
+    suppressed: u64,
+}
+
+impl Refusals {
+    /// Counts one refusal; says whether to log it, and how many were left
+    /// unlogged since the last line.
+    fn admit(&self, now: Instant) -> Option<u64> {
+        self.total.fetch_add(1, Ordering::Relaxed);
+        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        if w.start
+            .is_none_or(|s| now.duration_since(s) >= REFUSAL_WINDOW)
+        {
+            w.start = Some(now);
+            w.logged = 0;
+        }
+        if w.logged >= REFUSAL_LINES_PER_WINDOW {
+            w.suppressed += 1;
+            return None;
+        }
+        w.logged += 1;
+        Some(std::mem::take(&mut w.suppressed))
+    }
+}
+
+/// Why a request was refused, for the operator's log line.
+enum Refusal {
+    Token(AuthError),
+    /// Unknown municipality or person, or the registry did not answer.
+    Registry(ApiError),
+    /// A registered person without any role or seat on the day.
+    Unassigned(ApiError),
+}
+
+impl Refusal {
+    fn reason(&self) -> &'static str {
+        match self {
+            Self::Token(e) => e.reason(),
+            Self::Registry(ApiError::PermissionDenied(_)) => "not_in_registry",
+            Self::Registry(_) => "registry_unavailable",
+            Self::Unassigned(_) => "no_assignment",
+        }
+    }
+
+    fn into_status(self) -> tonic::Status {
+        match self {
+            Self::Token(e) => e.into(),
+            Self::Registry(e) | Self::Unassigned(e) => e.into(),
+        }
+    }
+}
+
+impl From<AuthError> for Refusal {
+    fn from(e: AuthError) -> Self {
+        Self::Token(e)
+    }
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        Self::Registry(e)
     }
 }
 
@@ -43,6 +139,7 @@ impl<S> tower::Layer<S> for AuthLayer {
             inner,
             verifier: self.verifier.clone(),
             directory: self.directory.clone(),
+            refusals: self.refusals.clone(),
         }
     }
 }
@@ -53,6 +150,7 @@ pub struct AuthService<S> {
     inner: S,
     verifier: Verifier,
     directory: Arc<dyn Directory>,
+    refusals: Arc<Refusals>,
 }
 
 impl<S, B, ResBody> tower::Service<http::Request<B>> for AuthService<S>
@@ -85,6 +183,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let verifier = self.verifier.clone();
         let directory = self.directory.clone();
+        let refusals = self.refusals.clone();
         // The telemetry layer enters its span around `call`, so the span is
         // current now; it may not be when this future is polled.
         let span = Span::current();
@@ -109,12 +208,41 @@ where
                     req.extensions_mut().insert(ctx);
                     inner.call(req).await
                 }
-                Err(e) => {
-                    tracing::debug!(path = %req.uri().path(), error = %e, "request refused by authentication");
-                    Ok(tonic::Status::from(e).into_http())
+                Err(refusal) => {
+                    log_refusal(&refusals, &refusal, req.uri().path(), req.headers());
+                    Ok(refusal.into_status().into_http())
                 }
             }
         })
+    }
+}
+
+/// Logs a refusal once, at `info` for a missing token and `warn` for
+/// everything else, with the reason, the token's issuer and key id as it
+/// claims them (never the token), within the rate limit.
+fn log_refusal(refusals: &Refusals, refusal: &Refusal, path: &str, headers: &http::HeaderMap) {
+    let Some(suppressed) = refusals.admit(Instant::now()) else {
+        return;
+    };
+    let hints = bearer(headers).map(TokenHints::of).unwrap_or_default();
+    let issuer = hints.issuer.as_deref().unwrap_or("-");
+    let kid = hints.kid.as_deref().unwrap_or("-");
+    let reason = refusal.reason();
+    let detail = match refusal {
+        Refusal::Token(e) => e.to_string(),
+        Refusal::Registry(e) | Refusal::Unassigned(e) => e.to_string(),
+    };
+    if matches!(refusal, Refusal::Token(AuthError::MissingBearer)) {
+        tracing::info!(path, reason, suppressed, "request refused: {detail}");
+    } else {
+        tracing::warn!(
+            path,
+            reason,
+            issuer,
+            kid,
+            suppressed,
+            "request refused: {detail}"
+        );
     }
 }
 
@@ -126,10 +254,10 @@ async fn authenticate(
     rpc: String,
     traceparent: Option<String>,
     span: &Span,
-) -> Result<RequestContext, ApiError> {
+) -> Result<RequestContext, Refusal> {
     let token = bearer(headers).ok_or(AuthError::MissingBearer)?;
     let principal = verifier.verify(token).await?;
-    // Recorded before the membership check so a refused municipality still
+    // Recorded before the registry check so a refused municipality still
     // shows in the call's log line.
     span.record("municipality", principal.tenant.as_str());
     // One date for the whole request: the scope and the handler must agree
@@ -145,15 +273,14 @@ async fn authenticate(
             traceparent,
         },
     };
-    ctx.scope = directory
-        .resolve_request_scope(&ctx)
-        .await?
-        .ok_or_else(|| {
-            ApiError::PermissionDenied(format!(
-                "municipality {} is not a member of this deployment",
-                ctx.principal.tenant
-            ))
-        })?;
+    let caller = directory.resolve_caller(&ctx).await?;
+    if !caller.assigned && !OPEN_WITHOUT_ASSIGNMENT.contains(&ctx.rpc.as_str()) {
+        return Err(Refusal::Unassigned(ApiError::PermissionDenied(format!(
+            "{} holds no role or seat in {} on {}: only WhoAmI is open until an administrator assigns one",
+            ctx.principal.subject, ctx.principal.tenant, ctx.today
+        ))));
+    }
+    ctx.scope = caller.scope;
     Ok(ctx)
 }
 
@@ -191,6 +318,21 @@ mod tests {
         let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         h.insert("traceparent", http::HeaderValue::from_static(tp));
         assert_eq!(outgoing_traceparent(&h).as_deref(), Some(tp));
+    }
+
+    #[test]
+    fn refusal_lines_are_rate_limited() {
+        let r = Refusals::default();
+        let t0 = Instant::now();
+        for _ in 0..REFUSAL_LINES_PER_WINDOW {
+            assert_eq!(r.admit(t0), Some(0));
+        }
+        assert_eq!(r.admit(t0), None);
+        assert_eq!(r.admit(t0 + Duration::from_secs(1)), None);
+        // The next window logs again and reports what it left out.
+        assert_eq!(r.admit(t0 + REFUSAL_WINDOW), Some(2));
+        assert_eq!(r.admit(t0 + REFUSAL_WINDOW), Some(0));
+        assert_eq!(r.total.load(Ordering::Relaxed), 24);
     }
 
     #[test]

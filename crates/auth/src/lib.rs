@@ -2,8 +2,9 @@
 //! (principal, tenant scope, the request's date, the RPC) in the request
 //! extensions of every gRPC call (DESIGN.md §4).
 //!
-//! - [`AuthConfig`] says which tokens are accepted: issuer, audience, claim
-//!   names, and where the verification keys come from ([`KeySource`]).
+//! - [`AuthConfig`] says which tokens are accepted: the trusted issuers
+//!   ([`IssuerConfig`]: audience, claim names, where the verification keys
+//!   come from ([`KeySource`]), and the municipalities each may vouch for).
 //! - [`Verifier`] checks a token and returns its [`Principal`].
 //! - [`AuthLayer`] is the tower layer for `tonic::transport::Server`.
 //! - [`mint_dev_token`] issues HS256 development tokens.
@@ -21,8 +22,8 @@ mod jwks;
 mod layer;
 mod verifier;
 
-pub use config::{AuthConfig, KeySource};
+pub use config::{ANY_MUNICIPALITY, AuthConfig, IssuerConfig, KeySource};
 pub use dev::{MintError, mint_dev_token};
 pub use error::{AuthError, SetupError};
 pub use layer::{AuthLayer, AuthService};
-pub use verifier::Verifier;
+pub use verifier::{TokenHints, Verifier};

@@ -91,14 +91,10 @@ fn rsa_only_jwks() -> String {
 }
 
 fn url_config(url: &str, refresh: Duration) -> AuthConfig {
-    AuthConfig::new(
-        ISS,
-        AUD,
-        KeySource::JwksUrl {
-            url: url.to_owned(),
-            refresh,
-        },
-    )
+    config(KeySource::JwksUrl {
+        url: url.to_owned(),
+        refresh,
+    })
 }
 
 #[tokio::test]

@@ -106,6 +106,111 @@ async fn municipality_outside_the_deployment_is_permission_denied() {
 }
 
 #[tokio::test]
+async fn a_person_the_municipality_has_not_registered_is_refused() {
+    let token = rs256(&claims_with(json!({ "sub": "okand@tranemo.se" })));
+    let resp = call(RPC, Some(&format!("Bearer {token}"))).await;
+    assert_eq!(resp.body(), "", "handler must not run");
+    let s = status(&resp);
+    assert_eq!(s.code(), Code::PermissionDenied);
+    assert_eq!(
+        s.message(),
+        "okand@tranemo.se is not a registered person of tranemo"
+    );
+}
+
+#[tokio::test]
+async fn a_person_without_a_role_may_only_ask_who_they_are() {
+    let token = rs256(&claims_with(json!({ "sub": UNASSIGNED })));
+    let auth = format!("Bearer {token}");
+    let resp = call(RPC, Some(&auth)).await;
+    assert_eq!(resp.body(), "handled");
+    for rpc in [
+        "/samverkan.roles.v1.RolesService/ListPeople",
+        "/samverkan.forums.v1.ForumsService/ListMeetings",
+    ] {
+        let resp = call(rpc, Some(&auth)).await;
+        assert_eq!(resp.body(), "", "{rpc}: handler must not run");
+        let s = status(&resp);
+        assert_eq!(s.code(), Code::PermissionDenied, "{rpc}");
+        assert!(
+            s.message().starts_with(&format!(
+                "{UNASSIGNED} holds no role or seat in tranemo on "
+            )),
+            "{}",
+            s.message()
+        );
+    }
+    // The one with a role reaches both.
+    let auth = format!("Bearer {}", rs256(&claims()));
+    let resp = call("/samverkan.roles.v1.RolesService/ListPeople", Some(&auth)).await;
+    assert_eq!(resp.body(), "handled");
+}
+
+#[tokio::test]
+async fn refusals_are_logged_with_reason_issuer_and_key_but_never_the_token() {
+    let out = Captured::default();
+    let writer = out.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    let layer = AuthLayer::new(jwks_verifier().await, Arc::new(OneMember));
+    let expired = rs256(&claims_with(json!({ "exp": now() - 3600 })));
+    let stranger = rs256(&claims_with(json!({ "sub": "okand@tranemo.se" })));
+    // Far more refusals than one window logs.
+    for i in 0..100 {
+        let token = if i % 2 == 0 { &expired } else { &stranger };
+        let req = Request::builder()
+            .uri(RPC)
+            .header("authorization", format!("Bearer {token}"))
+            .body(String::new())
+            .unwrap();
+        let resp = layer
+            .clone()
+            .layer(echo_context())
+            .oneshot(req)
+            .await
+            .unwrap();
+        assert_ne!(status(&resp).code(), Code::Ok);
+    }
+    assert_eq!(layer.refused(), 100);
+
+    let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(
+        lines.len(),
+        20,
+        "rate-limited to one window's lines:\n{log}"
+    );
+    let expired_line = lines[0];
+    for part in [
+        "WARN",
+        "request refused: token expired",
+        "reason=\"expired\"",
+        &format!("issuer=\"{ISS}\""),
+        &format!("kid=\"{RSA_KID}\""),
+    ] {
+        assert!(
+            expired_line.contains(part),
+            "{part:?} not in {expired_line}"
+        );
+    }
+    assert!(
+        lines[1].contains("reason=\"not_in_registry\""),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].contains("okand@tranemo.se is not a registered person"));
+    for token in [&expired, &stranger] {
+        let signature = token.rsplit('.').next().unwrap();
+        assert!(!log.contains(signature), "the token reached the log");
+    }
+}
+
+#[tokio::test]
 async fn health_and_reflection_pass_without_a_token() {
     for path in [
         "/grpc.health.v1.Health/Check",

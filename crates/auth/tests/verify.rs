@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey};
-use samverkan_auth::{AuthConfig, AuthError, KeySource, SetupError, Verifier, mint_dev_token};
-use serde_json::json;
+use samverkan_auth::{
+    AuthConfig, AuthError, IssuerConfig, KeySource, SetupError, Verifier, mint_dev_token,
+};
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn valid_rs256_token_passes() {
@@ -374,7 +376,7 @@ async fn missing_person_or_municipality_claim_is_refused() {
 #[tokio::test]
 async fn configured_claim_names_are_used() {
     let mut cfg = jwks_config();
-    cfg.person_claim = "email".into();
+    cfg.issuers[0].person_claim = "email".into();
     let v = Verifier::new(cfg).await.unwrap();
     let c = claims_with(json!({ "sub": "0f3c-opaque", "email": "eva@tranemo.se" }));
     assert_eq!(
@@ -395,8 +397,10 @@ async fn configured_claim_names_are_used() {
 async fn municipality_map_turns_an_entra_tenant_id_into_a_code() {
     let guid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
     let mut cfg = jwks_config();
-    cfg.municipality_claim = "tid".into();
-    cfg.municipality_map.insert(guid.into(), "tranemo".into());
+    cfg.issuers[0].municipality_claim = Some("tid".into());
+    cfg.issuers[0]
+        .municipality_map
+        .insert(guid.into(), "tranemo".into());
     let v = Verifier::new(cfg).await.unwrap();
     let c = claims_with(json!({ "municipality": null, "tid": guid }));
     assert_eq!(
@@ -437,16 +441,12 @@ async fn invalid_municipality_code_is_refused() {
 
 #[tokio::test]
 async fn unreadable_jwks_file_fails_at_startup() {
-    let cfg = AuthConfig::new(ISS, AUD, KeySource::JwksFile(fixture("no-such-file.json")));
+    let cfg = config(KeySource::JwksFile(fixture("no-such-file.json")));
     assert!(matches!(
         Verifier::new(cfg).await,
         Err(SetupError::ReadJwksFile { .. })
     ));
-    let cfg = AuthConfig::new(
-        ISS,
-        AUD,
-        KeySource::JwksFile(fixture("test-only-rsa-public.pem")),
-    );
+    let cfg = config(KeySource::JwksFile(fixture("test-only-rsa-public.pem")));
     assert!(matches!(
         Verifier::new(cfg).await,
         Err(SetupError::InvalidJwks(_))
@@ -464,4 +464,146 @@ async fn empty_settings_fail_at_startup() {
         Err(SetupError::EmptySetting(_))
     ));
     assert!(mint_dev_token("", ISS, AUD, "a", "tranemo", Duration::from_secs(60)).is_err());
+}
+
+/// Claims of Ulricehamn's identity provider ([`ISS2`]): a stable `oid`
+/// and no municipality claim.
+fn ulricehamn_claims(changes: Value) -> Value {
+    let mut c = claims_with(json!({
+        "iss": ISS2,
+        "sub": null,
+        "municipality": null,
+        "oid": "6d1f0c2a-5b7e-4c1d-9a0e-3f2b8c4d5e6f",
+    }));
+    let map = c.as_object_mut().unwrap();
+    for (k, v) in changes.as_object().unwrap() {
+        if v.is_null() {
+            map.remove(k);
+        } else {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    c
+}
+
+#[tokio::test]
+async fn each_issuer_signs_in_its_own_municipality() {
+    let v = Verifier::new(two_issuers()).await.unwrap();
+    let p = v.verify(&rs256(&claims())).await.unwrap();
+    assert_eq!(
+        (p.tenant.as_str(), p.subject.as_str()),
+        ("tranemo", "anna.andersson@tranemo.se")
+    );
+    let p = v
+        .verify(&es256(&ulricehamn_claims(json!({}))))
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.tenant.as_str(), p.subject.as_str()),
+        ("ulricehamn", "6d1f0c2a-5b7e-4c1d-9a0e-3f2b8c4d5e6f")
+    );
+}
+
+#[tokio::test]
+async fn an_issuer_cannot_vouch_for_another_municipality() {
+    let v = Verifier::new(two_issuers()).await.unwrap();
+    // Tranemo's provider, correctly signed, claiming Ulricehamn.
+    let c = claims_with(json!({ "municipality": "ulricehamn" }));
+    assert_refused(
+        &v,
+        &rs256(&c),
+        AuthError::IssuerNotBound("ulricehamn".into()),
+        "token issuer may not vouch for municipality \"ulricehamn\"",
+    )
+    .await;
+    // Ulricehamn's provider takes no municipality claim: one in the token
+    // changes nothing, it is still Ulricehamn's official.
+    let c = ulricehamn_claims(json!({ "municipality": "tranemo" }));
+    assert_eq!(
+        v.verify(&es256(&c)).await.unwrap().tenant.as_str(),
+        "ulricehamn"
+    );
+}
+
+#[tokio::test]
+async fn a_token_is_verified_only_with_its_own_issuers_keys() {
+    let v = Verifier::new(two_issuers()).await.unwrap();
+    // Tranemo's key signing a token that names Ulricehamn's issuer: that
+    // issuer has no such key.
+    let c = ulricehamn_claims(json!({}));
+    assert_refused(
+        &v,
+        &rs256(&c),
+        AuthError::UnknownKey(RSA_KID.into()),
+        "token signed by an unknown key (kid \"test-rsa-1\")",
+    )
+    .await;
+    // Ulricehamn's key under Tranemo's issuer: the same.
+    assert_refused(
+        &v,
+        &es256(&claims()),
+        AuthError::UnknownKey(EC_KID.into()),
+        "token signed by an unknown key (kid \"test-ec-1\")",
+    )
+    .await;
+    // An issuer nobody configured.
+    let c = claims_with(json!({ "iss": "https://login.example/other" }));
+    assert_refused(
+        &v,
+        &rs256(&c),
+        AuthError::WrongIssuer,
+        "token issuer not accepted",
+    )
+    .await;
+    let c = claims_with(json!({ "iss": null }));
+    assert_refused(
+        &v,
+        &rs256(&c),
+        AuthError::MissingClaim("iss".into()),
+        "token lacks the required claim \"iss\"",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn issuer_bindings_are_checked_at_startup() {
+    let keys = || KeySource::JwksFile(fixture("test-only-jwks.json"));
+    let setup = |municipalities: &[&str], claim: Option<&str>| {
+        let mut i = IssuerConfig::new(ISS, AUD, keys(), municipalities);
+        i.municipality_claim = claim.map(str::to_owned);
+        Verifier::new(AuthConfig::single(i))
+    };
+    for (municipalities, claim) in [
+        (&[][..], Some("municipality")),
+        (&["*"][..], Some("municipality")),
+        (&["Tranemo kommun"][..], Some("municipality")),
+        (&["tranemo", "ulricehamn"][..], None),
+    ] {
+        assert!(
+            matches!(
+                setup(municipalities, claim).await,
+                Err(SetupError::Binding { .. })
+            ),
+            "{municipalities:?} {claim:?}"
+        );
+    }
+    let twice = AuthConfig {
+        issuers: vec![
+            IssuerConfig::new(ISS, AUD, keys(), &["tranemo"]),
+            IssuerConfig::new(ISS, AUD, keys(), &["ulricehamn"]),
+        ],
+        leeway_seconds: 30,
+    };
+    assert!(matches!(
+        Verifier::new(twice).await,
+        Err(SetupError::DuplicateIssuer(_))
+    ));
+    assert!(matches!(
+        Verifier::new(AuthConfig {
+            issuers: vec![],
+            leeway_seconds: 30
+        })
+        .await,
+        Err(SetupError::EmptySetting("issuers"))
+    ));
 }

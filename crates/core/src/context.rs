@@ -127,9 +127,20 @@ impl RequestContext {
     }
 }
 
-/// Resolves a municipality's collaborations on a date. Implemented by the
-/// roles service (in process) or its remote client; used by the
-/// authentication layer so every request carries its scope.
+/// Who an authenticated caller is in the registry on the request's date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// What the caller's municipality may see.
+    pub scope: TenantScope,
+    /// Whether the person holds a role assignment or an explicit seat on the
+    /// date. A registered person without one may only ask who they are.
+    pub assigned: bool,
+}
+
+/// Resolves a municipality's collaborations on a date, and the caller of a
+/// request in the registry. Implemented by the roles service (in process)
+/// or its remote client; used by the authentication layer so every request
+/// carries its scope.
 #[async_trait::async_trait]
 pub trait Directory: Send + Sync + 'static {
     /// `Ok(None)` when the deployment does not know the municipality.
@@ -139,17 +150,14 @@ pub trait Directory: Send + Sync + 'static {
         on: NaiveDate,
     ) -> Result<Option<TenantScope>, ApiError>;
 
-    /// The scope of an authenticated request whose own scope is not known
-    /// yet (`ctx.scope` is private to the principal's municipality). A
-    /// directory that asks the roles service over the network does so with
-    /// the request's credentials; one that reads locally needs only the
-    /// municipality and the date.
-    async fn resolve_request_scope(
-        &self,
-        ctx: &RequestContext,
-    ) -> Result<Option<TenantScope>, ApiError> {
-        self.resolve_scope(&ctx.principal.tenant, ctx.today).await
-    }
+    /// The caller of an authenticated request whose own scope is not known
+    /// yet (`ctx.scope` is private to the principal's municipality). The
+    /// token only says who the caller claims to be: `PERMISSION_DENIED` when
+    /// the deployment does not know the municipality, or the municipality
+    /// has not registered a person with the token's subject. A directory
+    /// that asks the roles service over the network does so with the
+    /// request's credentials.
+    async fn resolve_caller(&self, ctx: &RequestContext) -> Result<Caller, ApiError>;
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use samverkan_auth::{AuthConfig, KeySource};
+use samverkan_auth::{AuthConfig, IssuerConfig, KeySource};
 use samverkan_db::PoolOptions;
 use samverkan_db::{Backend, Database, SqliteFile};
 use samverkan_server::{Limits, RateLimit, Remotes, ServeConfig, Svc};
@@ -168,6 +168,11 @@ struct ServeArgs {
     /// Accept HS256 development tokens signed with SAMVERKAN_DEV_SECRET.
     #[arg(long, env = "SAMVERKAN_DEV_AUTH")]
     dev_auth: bool,
+    /// A JSON file listing every trusted issuer and the municipalities each
+    /// may vouch for (docs/operations.md, "Signing in"). Instead of the
+    /// single-issuer flags below.
+    #[arg(long, env = "SAMVERKAN_AUTH_CONFIG")]
+    auth_config: Option<PathBuf>,
     /// JWKS file with the identity provider's public keys.
     #[arg(long, env = "SAMVERKAN_JWKS_FILE", conflicts_with = "jwks_url")]
     jwks_file: Option<PathBuf>,
@@ -180,7 +185,12 @@ struct ServeArgs {
     /// Token claim that identifies the person.
     #[arg(long, env = "SAMVERKAN_PERSON_CLAIM", default_value = "sub")]
     person_claim: String,
-    /// Token claim that names the municipality.
+    /// The municipalities the single issuer may vouch for, comma-separated
+    /// (required with --jwks-file/--jwks-url; any, with --dev-auth).
+    #[arg(long, env = "SAMVERKAN_ISSUER_MUNICIPALITIES", default_value = "")]
+    issuer_municipalities: String,
+    /// Token claim that names the municipality; `none` when the issuer
+    /// vouches for one municipality and its tokens carry no such claim.
     #[arg(
         long,
         env = "SAMVERKAN_MUNICIPALITY_CLAIM",
@@ -334,6 +344,19 @@ fn parse_map(s: &str) -> anyhow::Result<std::collections::BTreeMap<String, Strin
 }
 
 fn auth_config(a: &ServeArgs) -> anyhow::Result<AuthConfig> {
+    if let Some(path) = &a.auth_config {
+        if a.jwks_file.is_some() || a.jwks_url.is_some() || a.dev_auth {
+            bail!("--auth-config lists every issuer: drop --jwks-file, --jwks-url and --dev-auth");
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("read --auth-config {}", path.display()))?;
+        let cfg: AuthConfig = serde_json::from_str(&text)
+            .with_context(|| format!("--auth-config {}", path.display()))?;
+        for i in &cfg.issuers {
+            tracing::info!(issuer = %i.issuer, municipalities = ?i.municipalities, "trusted issuer");
+        }
+        return Ok(cfg);
+    }
     let keys = match (&a.jwks_file, &a.jwks_url, a.dev_auth) {
         (Some(path), _, _) => KeySource::JwksFile(path.clone()),
         (None, Some(url), _) => KeySource::JwksUrl {
@@ -349,15 +372,31 @@ fn auth_config(a: &ServeArgs) -> anyhow::Result<AuthConfig> {
             }
         }
         (None, None, false) => bail!(
-            "no token verification configured: pass --jwks-file or --jwks-url, or --dev-auth for local development"
+            "no token verification configured: pass --auth-config, --jwks-file or --jwks-url, or --dev-auth for local development"
         ),
     };
-    let mut cfg = AuthConfig::dev(&a.jwt.dev_secret, &a.jwt.jwt_issuer, &a.jwt.jwt_audience);
-    cfg.keys = keys;
-    cfg.person_claim = a.person_claim.clone();
-    cfg.municipality_claim = a.municipality_claim.clone();
-    cfg.municipality_map = parse_map(&a.municipality_map)?;
-    Ok(cfg)
+    let municipalities: Vec<&str> = match (a.issuer_municipalities.trim(), &keys) {
+        ("", KeySource::DevHmac { .. }) => vec![samverkan_auth::ANY_MUNICIPALITY],
+        ("", _) => bail!(
+            "--issuer-municipalities: name the municipalities the issuer may vouch for, e.g. tranemo,ulricehamn"
+        ),
+        (list, _) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .collect(),
+    };
+    let mut issuer = IssuerConfig::new(
+        a.jwt.jwt_issuer.clone(),
+        a.jwt.jwt_audience.clone(),
+        keys,
+        &municipalities,
+    );
+    issuer.person_claim = a.person_claim.clone();
+    issuer.municipality_claim =
+        Some(a.municipality_claim.clone()).filter(|c| !c.trim().is_empty() && c != "none");
+    issuer.municipality_map = parse_map(&a.municipality_map)?;
+    Ok(AuthConfig::single(issuer))
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -597,6 +636,55 @@ mod tests {
         assert!(
             Cli::try_parse_from(["samverkan", "serve", "--db-max-connections", "0"]).is_err(),
             "a pool of no connections cannot serve"
+        );
+    }
+
+    fn serve_args(flags: &[&str]) -> Box<ServeArgs> {
+        let mut argv = vec!["samverkan", "serve"];
+        argv.extend_from_slice(flags);
+        let Command::Serve(args) = Cli::try_parse_from(argv).unwrap().command else {
+            panic!("expected serve");
+        };
+        args
+    }
+
+    #[test]
+    fn every_issuer_is_bound_to_its_municipalities() {
+        // One issuer from flags: it must say whom it vouches for.
+        let err = auth_config(&serve_args(&["--jwks-file", "keys.json"])).unwrap_err();
+        assert!(err.to_string().contains("--issuer-municipalities"), "{err}");
+        let cfg = auth_config(&serve_args(&[
+            "--jwks-file",
+            "keys.json",
+            "--issuer-municipalities",
+            "tranemo, ulricehamn",
+            "--municipality-claim",
+            "none",
+        ]))
+        .unwrap();
+        let [issuer] = &cfg.issuers[..] else {
+            panic!("one issuer")
+        };
+        assert_eq!(issuer.municipalities, ["tranemo", "ulricehamn"]);
+        assert_eq!(issuer.municipality_claim, None);
+        // Development tokens may be for any municipality.
+        let cfg = auth_config(&serve_args(&["--dev-auth"])).unwrap();
+        assert_eq!(
+            cfg.issuers[0].municipalities,
+            [samverkan_auth::ANY_MUNICIPALITY]
+        );
+        // The example file in deploy/ is a valid configuration.
+        let example = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../deploy/auth/issuers.example.json"
+        );
+        let cfg = auth_config(&serve_args(&["--auth-config", example])).unwrap();
+        assert_eq!(cfg.issuers.len(), 2);
+        assert!(cfg.issuers.iter().all(|i| i.person_claim == "oid"));
+        let err = auth_config(&serve_args(&["--auth-config", example, "--dev-auth"])).unwrap_err();
+        assert!(
+            err.to_string().contains("--auth-config lists every issuer"),
+            "{err}"
         );
     }
 

@@ -34,8 +34,8 @@ async fn prepare(db: &TestDb) {
         .expect("load cost model demo data");
 }
 
-async fn verifier() -> samverkan_auth::Verifier {
-    samverkan_auth::Verifier::new(dev_auth_config())
+async fn verifier(config: samverkan_auth::AuthConfig) -> samverkan_auth::Verifier {
+    samverkan_auth::Verifier::new(config)
         .await
         .expect("verifier")
 }
@@ -72,6 +72,17 @@ impl TestServer {
         Self::launch(db, db.app.clone(), services, test_limits(), true).await
     }
 
+    /// As [`TestServer::start`], but accepting the tokens `auth` trusts
+    /// (e.g. two issuers with key sets of their own) instead of the
+    /// development tokens.
+    pub async fn start_with_auth(
+        db: &TestDb,
+        services: &[Svc],
+        auth: samverkan_auth::AuthConfig,
+    ) -> Self {
+        Self::launch_as(db, db.app.clone(), services, test_limits(), true, auth).await
+    }
+
     /// As [`TestServer::start`], but with the background work (outbox
     /// delivery, reminders) off, so that every statement `db.app` runs
     /// while the test looks comes from the call it made: for tests that
@@ -98,10 +109,21 @@ impl TestServer {
         limits: Limits,
         background: bool,
     ) -> Self {
+        Self::launch_as(db, pool, services, limits, background, dev_auth_config()).await
+    }
+
+    async fn launch_as(
+        db: &TestDb,
+        pool: Database,
+        services: &[Svc],
+        limits: Limits,
+        background: bool,
+        auth: samverkan_auth::AuthConfig,
+    ) -> Self {
         prepare(db).await;
         let listener = bind().await;
         let directory = Arc::new(samverkan_roles::LocalDirectory::new(pool.clone()));
-        let mut cfg = ServeConfig::new(pool, services.to_vec(), verifier().await, directory)
+        let mut cfg = ServeConfig::new(pool, services.to_vec(), verifier(auth).await, directory)
             .with_limits(limits);
         if !background {
             cfg = cfg.with_background_interval(None);
@@ -208,10 +230,15 @@ impl TestDeployment {
     }
 
     async fn process(db: &TestDb, services: &[Svc], remotes: &Remotes) -> ServeConfig {
-        ServeConfig::deployed(db.app.clone(), services.to_vec(), verifier().await, remotes)
-            .expect("a process of the deployment")
-            .with_limits(test_limits())
-            .with_background_interval(None)
+        ServeConfig::deployed(
+            db.app.clone(),
+            services.to_vec(),
+            verifier(dev_auth_config()).await,
+            remotes,
+        )
+        .expect("a process of the deployment")
+        .with_limits(test_limits())
+        .with_background_interval(None)
     }
 
     /// Each service in its own server, configured as `samverkan serve

@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use samverkan_core::{ApiError, CollaborationId, Directory, RequestContext, TenantId, TenantScope};
+use samverkan_core::{
+    ApiError, Caller, CollaborationId, Directory, RequestContext, TenantId, TenantScope,
+};
 use samverkan_db::{Access, Database};
 
 use crate::{RolesClient, SERVICE, store};
@@ -25,14 +27,26 @@ impl LocalDirectory {
     }
 }
 
-#[async_trait::async_trait]
-impl Directory for LocalDirectory {
-    async fn resolve_scope(
+/// What the local directory found for a municipality and, when asked, a
+/// person of it.
+struct Found {
+    scope: TenantScope,
+    /// `None` when no person was asked about or none is registered.
+    person: Option<uuid::Uuid>,
+}
+
+impl LocalDirectory {
+    /// The municipality's scope on `on` and, with `subject`, the person it
+    /// registered under that subject. `None` when the deployment does not
+    /// know the municipality.
+    async fn find(
         &self,
         tenant: &TenantId,
         on: NaiveDate,
-    ) -> Result<Option<TenantScope>, ApiError> {
-        // First as the municipality alone: it sees its own memberships.
+        subject: Option<&str>,
+    ) -> Result<Option<Found>, ApiError> {
+        // First as the municipality alone: it sees its own memberships and
+        // its own people (never a peer's, whatever the token claims).
         let ctx = RequestContext::system(TenantScope::private(tenant.clone()), "resolve scope");
         let tx = self.db.begin(&ctx, SERVICE, Access::Read).await?;
         if store::find_municipality(&tx, tenant.as_str())
@@ -41,6 +55,10 @@ impl Directory for LocalDirectory {
         {
             return Ok(None);
         }
+        let person = match subject {
+            Some(s) => store::person_by_subject(&tx, s).await?.map(|p| p.id),
+            None => None,
+        };
         let own = store::memberships_in_force(&tx, on).await?;
         tx.commit().await?;
         let mut collaborations: Vec<CollaborationId> = own
@@ -50,7 +68,10 @@ impl Directory for LocalDirectory {
         collaborations.sort();
         collaborations.dedup();
         if collaborations.is_empty() {
-            return Ok(Some(TenantScope::private(tenant.clone())));
+            return Ok(Some(Found {
+                scope: TenantScope::private(tenant.clone()),
+                person,
+            }));
         }
 
         // Then within those collaborations: who else is a member today.
@@ -70,25 +91,103 @@ impl Directory for LocalDirectory {
             .collect();
         peers.sort();
         peers.dedup();
-        Ok(Some(TenantScope { peers, ..scope }))
+        Ok(Some(Found {
+            scope: TenantScope { peers, ..scope },
+            person,
+        }))
     }
+
+    /// Whether `person` holds a role assignment or an explicit seat on
+    /// `on`, in any of the scope's collaborations.
+    async fn assigned(
+        &self,
+        scope: &TenantScope,
+        person: uuid::Uuid,
+        on: NaiveDate,
+    ) -> Result<bool, ApiError> {
+        if scope.collaborations.is_empty() {
+            return Ok(false);
+        }
+        let ctx = RequestContext::system(scope.clone(), "resolve caller");
+        let tx = self.db.begin(&ctx, SERVICE, Access::Read).await?;
+        let filter = store::AssignmentFilter {
+            person: Some(person),
+            on: Some(on),
+            ..Default::default()
+        };
+        let assigned = !store::list_assignments(&tx, &filter, 0, 1)
+            .await?
+            .is_empty()
+            || !store::seats_in_force(&tx, None, Some(person), on)
+                .await?
+                .is_empty();
+        tx.commit().await?;
+        Ok(assigned)
+    }
+}
+
+#[async_trait::async_trait]
+impl Directory for LocalDirectory {
+    async fn resolve_scope(
+        &self,
+        tenant: &TenantId,
+        on: NaiveDate,
+    ) -> Result<Option<TenantScope>, ApiError> {
+        Ok(self.find(tenant, on, None).await?.map(|f| f.scope))
+    }
+
+    async fn resolve_caller(&self, ctx: &RequestContext) -> Result<Caller, ApiError> {
+        let tenant = &ctx.principal.tenant;
+        let subject = &ctx.principal.subject;
+        let found = self
+            .find(tenant, ctx.today, Some(subject))
+            .await?
+            .ok_or_else(|| not_a_member(tenant))?;
+        let person = found
+            .person
+            .ok_or_else(|| not_registered(subject, tenant))?;
+        let assigned = self.assigned(&found.scope, person, ctx.today).await?;
+        Ok(Caller {
+            scope: found.scope,
+            assigned,
+        })
+    }
+}
+
+fn not_a_member(tenant: &TenantId) -> ApiError {
+    ApiError::PermissionDenied(format!(
+        "municipality {tenant} is not a member of this deployment"
+    ))
+}
+
+fn not_registered(subject: &str, tenant: &TenantId) -> ApiError {
+    ApiError::PermissionDenied(format!(
+        "{subject} is not a registered person of {tenant}: its administrator registers people"
+    ))
 }
 
 /// How long a scope resolved through the roles API is reused. Memberships
 /// change by decision, on dates; a change shows within this time.
 pub const REMOTE_SCOPE_TTL: Duration = Duration::from_secs(10);
-/// How many (municipality, date) scopes are kept at most.
+/// How many (municipality, person, date) callers are kept at most.
 const REMOTE_SCOPE_ENTRIES: usize = 1024;
+
+/// A caller is cached by municipality, person and date: the person decides
+/// whether it is registered and assigned, never the municipality alone.
+type CacheKey = (TenantId, String, NaiveDate);
 
 /// Resolves scopes through the roles API, for a process that does not serve
 /// the roles service: the municipality's collaborations from `WhoAmI` and,
 /// for each, the members on the date from `ListMembers` — asked with the
-/// request's own credentials, as that person could ask. A scope depends on
-/// the municipality and the date only, so it is cached by those, briefly.
+/// request's own credentials, as that person could ask; whether the person
+/// is registered and assigned from the same `WhoAmI`. A caller is cached by
+/// municipality, person and date, briefly ([`REMOTE_SCOPE_TTL`]): a revoked
+/// assignment shows in the other processes within that time (the roles
+/// service's own permission checks see it at once).
 pub struct RemoteDirectory {
     roles: RolesClient,
     ttl: Duration,
-    cache: Mutex<HashMap<(TenantId, NaiveDate), (Instant, TenantScope)>>,
+    cache: Mutex<HashMap<CacheKey, (Instant, Caller)>>,
 }
 
 impl RemoteDirectory {
@@ -104,15 +203,15 @@ impl RemoteDirectory {
         }
     }
 
-    fn cached(&self, key: &(TenantId, NaiveDate)) -> Option<TenantScope> {
+    fn cached(&self, key: &CacheKey) -> Option<Caller> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache
             .get(key)
             .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, scope)| scope.clone())
+            .map(|(_, caller)| caller.clone())
     }
 
-    fn remember(&self, key: (TenantId, NaiveDate), scope: TenantScope) {
+    fn remember(&self, key: CacheKey, caller: Caller) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= REMOTE_SCOPE_ENTRIES {
             let ttl = self.ttl;
@@ -121,7 +220,7 @@ impl RemoteDirectory {
                 cache.clear();
             }
         }
-        cache.insert(key, (Instant::now(), scope));
+        cache.insert(key, (Instant::now(), caller));
     }
 }
 
@@ -146,19 +245,20 @@ impl Directory for RemoteDirectory {
         )))
     }
 
-    async fn resolve_request_scope(
-        &self,
-        ctx: &RequestContext,
-    ) -> Result<Option<TenantScope>, ApiError> {
+    async fn resolve_caller(&self, ctx: &RequestContext) -> Result<Caller, ApiError> {
         let tenant = ctx.principal.tenant.clone();
-        let key = (tenant.clone(), ctx.today);
-        if let Some(scope) = self.cached(&key) {
-            return Ok(Some(scope));
+        let key = (tenant.clone(), ctx.principal.subject.clone(), ctx.today);
+        if let Some(caller) = self.cached(&key) {
+            return Ok(caller);
         }
-        // The roles service answers PERMISSION_DENIED for a municipality
-        // the deployment does not know, as the local directory's `None`
-        // does here.
+        // The roles service refuses, with PERMISSION_DENIED, a municipality
+        // the deployment does not know and a person it has not registered,
+        // as the local directory does.
         let me = self.roles.who_am_i(ctx).await?;
+        if me.person.is_none() {
+            return Err(not_registered(&ctx.principal.subject, &tenant));
+        }
+        let assigned = !me.assignments.is_empty() || !me.seats.is_empty();
         let mut collaborations: Vec<CollaborationId> = me
             .memberships
             .iter()
@@ -183,12 +283,15 @@ impl Directory for RemoteDirectory {
         }
         peers.sort();
         peers.dedup();
-        let scope = TenantScope {
-            tenant,
-            collaborations,
-            peers,
+        let caller = Caller {
+            scope: TenantScope {
+                tenant,
+                collaborations,
+                peers,
+            },
+            assigned,
         };
-        self.remember(key, scope.clone());
-        Ok(Some(scope))
+        self.remember(key, caller.clone());
+        Ok(caller)
     }
 }

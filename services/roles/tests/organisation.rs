@@ -455,6 +455,47 @@ async fn roles_are_assigned_within_ones_own_municipality(db: TestDb) {
 }
 backend_test!(roles_are_assigned_within_ones_own_municipality);
 
+/// The collaboration administrator (Ida, samverkansadministratör) registers
+/// a new member's first person and makes her its kommunchef from `from`.
+async fn onboard(c: &mut Client, name: &str, email: &str, municipality: &str, from: Date) {
+    const IDA: &str = "ida.nyqvist@tranemo.se";
+    let person = c
+        .create_person(as_(
+            IDA,
+            pb::CreatePersonRequest {
+                request_id: format!("person-{email}"),
+                person: Some(pb::Person {
+                    display_name: name.into(),
+                    email: email.into(),
+                    municipality_id: municipality.into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .person
+        .unwrap();
+    let kommunchef = role_id(c, "kommunchef").await;
+    c.create_assignment(as_(
+        IDA,
+        pb::CreateAssignmentRequest {
+            request_id: format!("assign-{email}"),
+            assignment: Some(pb::Assignment {
+                person_id: person.id,
+                role_id: kommunchef,
+                municipality_id: municipality.into(),
+                valid_from: Some(from),
+                decision_ref: "KS 2026-11-01 § 101".into(),
+                ..Default::default()
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+}
+
 async fn third_municipality_joins(db: TestDb) {
     let (server, mut c) = start(&db).await;
     let boras = TestServer::token_for("anna.andersson@boras.se", "boras");
@@ -490,6 +531,26 @@ async fn third_municipality_joins(db: TestDb) {
         .unwrap()
         .into_inner();
     assert_eq!(again.membership, created.membership);
+    // Its first administrator, registered by the collaboration's
+    // administrator: before, the token of Borås is refused.
+    let err = c
+        .list_forums(TestServer::request(
+            &boras,
+            pb::ListForumsRequest {
+                collaboration_id: collab(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+    onboard(
+        &mut c,
+        "Anna Andersson",
+        "anna.andersson@boras.se",
+        "boras",
+        today,
+    )
+    .await;
 
     // From its join date it sees what is shared with the collaboration …
     let forums = c
@@ -542,9 +603,11 @@ async fn third_municipality_joins(db: TestDb) {
             .iter()
             .all(|m| m.municipality_id != "boras")
     );
-    // Its people sit in no forum yet, and nothing of the others changes.
+    // Its kommunchef sits in IT-styrgruppen from the join date, as every
+    // member's does; nothing of the others changes.
     let styr = forum_id(&mut c, "styrgruppen").await;
-    assert_eq!(composition(&mut c, &styr, None).await.len(), 7);
+    assert_eq!(composition(&mut c, &styr, None).await.len(), 8);
+    assert_eq!(composition(&mut c, &styr, Some(yesterday)).await.len(), 7);
     // It cannot change another member's data.
     let tranemo = c
         .get_municipality(as_(
@@ -570,7 +633,8 @@ async fn third_municipality_joins(db: TestDb) {
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
 
-    // A member joining in the future sees nothing shared until then.
+    // A member joining in the future sees nothing shared until then: its
+    // people hold no role before the join date, so they are refused.
     let future = pb::CreateMunicipalityRequest {
         municipality: Some(pb::Municipality {
             id: "svenljunga".into(),
@@ -590,7 +654,7 @@ async fn third_municipality_joins(db: TestDb) {
         ))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Code::NotFound, "{err:?}");
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
     server.stop().await;
 }
 backend_test!(third_municipality_joins);
@@ -610,51 +674,94 @@ async fn outsiders_cannot_list_the_collaborations_people(db: TestDb) {
         .await
         .unwrap();
     tx.commit().await.unwrap();
+    let anna = person_id(&mut c, ANNA).await;
     let boras = TestServer::token_for("anna.andersson@boras.se", "boras");
-    let people = c
-        .list_people(TestServer::request(
-            &boras,
-            pb::ListPeopleRequest::default(),
-        ))
+    let tries = |c: &Client, token: &str| {
+        let (mut c, token, anna) = (c.clone(), token.to_owned(), anna.clone());
+        async move {
+            let mut codes = Vec::new();
+            let r = c
+                .list_people(TestServer::request(
+                    &token,
+                    pb::ListPeopleRequest::default(),
+                ))
+                .await;
+            codes.push(r.map(drop));
+            let r = c
+                .list_people(TestServer::request(
+                    &token,
+                    pb::ListPeopleRequest {
+                        municipality_id: "tranemo".into(),
+                        ..Default::default()
+                    },
+                ))
+                .await;
+            codes.push(r.map(drop));
+            let r = c
+                .list_roles(TestServer::request(
+                    &token,
+                    pb::ListRolesRequest {
+                        collaboration_id: collab(),
+                    },
+                ))
+                .await;
+            codes.push(r.map(drop));
+            let r = c
+                .get_person(TestServer::request(
+                    &token,
+                    pb::GetPersonRequest { id: anna },
+                ))
+                .await;
+            codes.push(r.map(drop));
+            codes
+        }
+    };
+    // A person Borås has not registered: refused, whatever they ask.
+    for r in tries(&c, &boras).await {
+        let err = r.unwrap_err();
+        assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+        assert!(
+            err.message()
+                .contains("is not a registered person of boras"),
+            "{err:?}"
+        );
+    }
+    // Registered, but in no collaboration and so with no role: only who
+    // she is.
+    let ctx = samverkan_core::RequestContext::system(
+        samverkan_core::TenantScope::private(samverkan_core::TenantId::parse("boras").unwrap()),
+        "test",
+    );
+    let tx = db
+        .app
+        .begin(&ctx, "roles", samverkan_db::Access::Write)
+        .await
+        .unwrap();
+    samverkan_roles::store::insert_person(
+        &tx,
+        "Anna Andersson",
+        "anna.andersson@boras.se",
+        "anna.andersson@boras.se",
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let me = c
+        .who_am_i(TestServer::request(&boras, pb::WhoAmIRequest {}))
         .await
         .unwrap()
         .into_inner();
-    assert!(
-        people.people.is_empty(),
-        "an outsider saw {:?}",
-        people.people
-    );
-    // Naming a municipality it does not collaborate with: as if none existed.
-    let err = c
-        .list_people(TestServer::request(
-            &boras,
-            pb::ListPeopleRequest {
-                municipality_id: "tranemo".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), Code::NotFound, "{err:?}");
-    let err = c
-        .list_roles(TestServer::request(
-            &boras,
-            pb::ListRolesRequest {
-                collaboration_id: collab(),
-            },
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), Code::NotFound);
-    let anna = person_id(&mut c, ANNA).await;
-    let err = c
-        .get_person(TestServer::request(
-            &boras,
-            pb::GetPersonRequest { id: anna },
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), Code::NotFound);
+    assert_eq!(me.person.unwrap().display_name, "Anna Andersson");
+    assert!(me.memberships.is_empty() && me.assignments.is_empty() && me.seats.is_empty());
+    for r in tries(&c, &boras).await {
+        let err = r.unwrap_err();
+        assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+        assert!(
+            err.message().contains("holds no role or seat in boras"),
+            "{err:?}"
+        );
+    }
     server.stop().await;
 }
 backend_test!(outsiders_cannot_list_the_collaborations_people);

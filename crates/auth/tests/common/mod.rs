@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use samverkan_auth::{AuthConfig, AuthError, KeySource, Verifier};
-use samverkan_core::{ApiError, Directory, TenantId, TenantScope};
+use samverkan_auth::{AuthConfig, AuthError, IssuerConfig, KeySource, Verifier};
+use samverkan_core::{ApiError, Caller, Directory, RequestContext, TenantId, TenantScope};
 use serde_json::{Value, json};
 
 pub const ISS: &str = "https://idp.test/samverkan";
+/// A second identity provider, e.g. Ulricehamn's own Entra ID tenant.
+pub const ISS2: &str = "https://idp2.test/ulricehamn";
 pub const AUD: &str = "samverkan-api";
 pub const RSA_KID: &str = "test-rsa-1";
 pub const EC_KID: &str = "test-ec-1";
@@ -95,12 +97,58 @@ pub fn hand_made(header: &Value, claims: &Value, signature: &[u8]) -> String {
     )
 }
 
-pub fn jwks_config() -> AuthConfig {
-    AuthConfig::new(
+/// One issuer with `keys`, vouching for the two test municipalities.
+pub fn config(keys: KeySource) -> AuthConfig {
+    AuthConfig::single(IssuerConfig::new(
         ISS,
         AUD,
-        KeySource::JwksFile(fixture("test-only-jwks.json")),
-    )
+        keys,
+        &["tranemo", "ulricehamn"],
+    ))
+}
+
+pub fn jwks_config() -> AuthConfig {
+    config(KeySource::JwksFile(fixture("test-only-jwks.json")))
+}
+
+/// A JWKS file holding only the fixture key `kid`, written for this test
+/// process (each issuer of a two-issuer test has a key set of its own).
+pub fn jwks_file_with(kid: &str) -> PathBuf {
+    let mut set: Value =
+        serde_json::from_slice(&read_fixture("test-only-jwks.json")).expect("jwks");
+    set["keys"]
+        .as_array_mut()
+        .expect("keys")
+        .retain(|k| k["kid"] == kid);
+    let path = std::env::temp_dir().join(format!(
+        "samverkan-auth-test-{}-{kid}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, set.to_string()).expect("write jwks");
+    path
+}
+
+/// Two issuers: [`ISS`] signs with the RSA key for Tranemo, [`ISS2`] with
+/// the EC key for Ulricehamn, which takes no municipality claim.
+pub fn two_issuers() -> AuthConfig {
+    let tranemo = IssuerConfig::new(
+        ISS,
+        AUD,
+        KeySource::JwksFile(jwks_file_with(RSA_KID)),
+        &["tranemo"],
+    );
+    let mut ulricehamn = IssuerConfig::new(
+        ISS2,
+        AUD,
+        KeySource::JwksFile(jwks_file_with(EC_KID)),
+        &["ulricehamn"],
+    );
+    ulricehamn.municipality_claim = None;
+    ulricehamn.person_claim = "oid".into();
+    AuthConfig {
+        issuers: vec![tranemo, ulricehamn],
+        leeway_seconds: 30,
+    }
 }
 
 pub async fn jwks_verifier() -> Verifier {
@@ -123,7 +171,12 @@ pub async fn assert_refused(verifier: &Verifier, token: &str, expected: AuthErro
     assert_eq!(status.message(), message);
 }
 
-/// A deployment of one municipality: `tranemo`.
+/// The registered person of [`OneMember`] who holds a role.
+pub const ASSIGNED: &str = "anna.andersson@tranemo.se";
+/// The registered person of [`OneMember`] who holds no role or seat.
+pub const UNASSIGNED: &str = "nils.utan.roll@tranemo.se";
+
+/// A deployment of one municipality, `tranemo`, with two registered people.
 pub struct OneMember;
 
 #[async_trait::async_trait]
@@ -134,5 +187,27 @@ impl Directory for OneMember {
         _on: chrono::NaiveDate,
     ) -> Result<Option<TenantScope>, ApiError> {
         Ok((tenant.as_str() == "tranemo").then(|| TenantScope::private(tenant.clone())))
+    }
+
+    async fn resolve_caller(&self, ctx: &RequestContext) -> Result<Caller, ApiError> {
+        let tenant = &ctx.principal.tenant;
+        let scope = self
+            .resolve_scope(tenant, ctx.today)
+            .await?
+            .ok_or_else(|| {
+                ApiError::PermissionDenied(format!(
+                    "municipality {tenant} is not a member of this deployment"
+                ))
+            })?;
+        let assigned = match ctx.principal.subject.as_str() {
+            ASSIGNED => true,
+            UNASSIGNED => false,
+            other => {
+                return Err(ApiError::PermissionDenied(format!(
+                    "{other} is not a registered person of {tenant}"
+                )));
+            }
+        };
+        Ok(Caller { scope, assigned })
     }
 }

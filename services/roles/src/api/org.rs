@@ -14,12 +14,14 @@ use super::convert::{
 };
 use super::{Handlers, require_any};
 use crate::domain::permissions::Target;
-use crate::store::{self, person};
+use crate::store::{self, AssignmentFilter, person};
 use crate::{SERVICE, authz};
 use samverkan_core::fields::server_set;
 
 /// The field that names the employing municipality of a new person.
 const PERSON_MUNICIPALITY: &str = "person.municipality_id";
+/// WhoAmI lists the caller's own assignments; no person holds more.
+const MAX_OWN_ROWS: u64 = 1000;
 
 /// Swedish organisation numbers: NNNNNN-NNNN.
 fn organisation_number(field: &str, s: &str) -> Result<String, ApiError> {
@@ -60,20 +62,32 @@ impl Handlers {
             .ok_or_else(|| {
                 ApiError::internal("authenticated municipality missing from the registry")
             })?;
-        let person = store::person_by_subject(&tx, &ctx.principal.subject).await?;
+        // The authentication layer admitted only a registered person.
+        let person = store::person_by_subject(&tx, &ctx.principal.subject)
+            .await?
+            .ok_or_else(|| ApiError::internal("authenticated person missing from the registry"))?;
         let memberships = store::memberships_in_force(&tx, ctx.today)
             .await?
             .into_iter()
             .filter(|(m, _)| m.municipality_id == ctx.principal.tenant.as_str())
             .map(membership_pb)
             .collect();
+        let filter = AssignmentFilter {
+            person: Some(person.id),
+            on: Some(ctx.today),
+            ..Default::default()
+        };
+        let assignments = store::list_assignments(&tx, &filter, 0, MAX_OWN_ROWS).await?;
+        let seats = store::seats_in_force(&tx, None, Some(person.id), ctx.today).await?;
         tx.commit().await?;
         Ok(pb::WhoAmIResponse {
             subject: ctx.principal.subject.clone(),
             municipality: Some(municipality_pb(municipality)),
-            person: person.map(person_pb),
+            person: Some(person_pb(person)),
             memberships,
             request_date: Some(dates::to_proto(ctx.today)),
+            assignments: assignments.into_iter().map(assignment_pb).collect(),
+            seats: seats.into_iter().map(seat_pb).collect(),
         })
     }
 

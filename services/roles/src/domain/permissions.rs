@@ -313,7 +313,7 @@ fn kinds_text(kinds: &[SeatKind]) -> String {
 /// Describes a grant for people (docs and reasons).
 pub fn describe(g: &Grant) -> String {
     match g {
-        Grant::AnyMember => "any person of a member municipality".into(),
+        Grant::AnyMember => "any person of a member municipality who holds a role or seat".into(),
         Grant::Owner => "the resource's owner (author, activity owner)".into(),
         Grant::Designated => "a person designated for the resource (adjuster, responsible)".into(),
         Grant::Seat(k) => format!("{} in the resource's forum", kinds_text(k)),
@@ -439,6 +439,15 @@ pub fn render_markdown() -> String {
          What a person may do follows from their role assignments and seats on the request's date, never from the \
          token. \"Own\" means of the principal's own municipality. An action is allowed when any one of its grants \
          holds; a municipality that is not a member of the collaboration on the date is allowed nothing.\n\n\
+         Before any of this, every call passes two gates (`crates/auth`, with the registry in the roles service):\n\n\
+         1. **A registered person.** The token's issuer must be trusted for the municipality the token is for, and \
+         the municipality must have registered a person with the token's subject (e.g. Entra ID's `oid`); \
+         otherwise `UNAUTHENTICATED` or `PERMISSION_DENIED`, with nothing read.\n\
+         2. **No assignment, no data.** A registered person who holds no role assignment and no forum seat on the \
+         request's date may call `WhoAmI` and nothing else (`PERMISSION_DENIED`). Every read that does not name a \
+         permission below — the collaboration's meetings, matters, minutes, decisions, agreements, cost model and \
+         register of people — is open to any person of a member municipality who holds at least one role or seat, \
+         and shows only what that municipality may see.\n\n\
          | action | what | who |\n|---|---|---|\n",
     );
     for p in PERMISSIONS {
