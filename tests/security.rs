@@ -409,6 +409,64 @@ async fn two_issuers_and_the_registry(db: TestDb) {
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
     assert!(err.message().contains("holds no role or seat in tranemo"));
 
+    // Linked to his identity provider's stable id by the administrator:
+    // from then on only a token with that id is his.
+    let oid = "5f0d9a3e-2c41-4b7a-9e15-0c2b7d4e6a81";
+    let linked = roles
+        .update_person(TestServer::request(
+            &official(ANNA),
+            pb::UpdatePersonRequest {
+                person: Some(pb::Person {
+                    subject: oid.into(),
+                    ..nils.clone()
+                }),
+                etag: nils.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .person
+        .unwrap();
+    assert_eq!(linked.subject, oid);
+    let err = who(&c, &official(NILS)).await.unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+    let nils_oid = tranemo(&claims(TRANEMO_ISS, oid, Some("tranemo")));
+    assert_eq!(
+        who(&c, &nils_oid).await.unwrap().person.unwrap().id,
+        nils.id
+    );
+    // Nobody else of Tranemo may take the same identity.
+    let anna = who(&c, &official(ANNA)).await.unwrap().person.unwrap();
+    let err = roles
+        .update_person(TestServer::request(
+            &official(ANNA),
+            pb::UpdatePersonRequest {
+                person: Some(pb::Person {
+                    subject: oid.into(),
+                    ..anna.clone()
+                }),
+                etag: anna.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists, "{err:?}");
+    // Linked back to his e-mail for the rest of the story.
+    roles
+        .update_person(TestServer::request(
+            &official(ANNA),
+            pb::UpdatePersonRequest {
+                person: Some(pb::Person {
+                    subject: NILS.into(),
+                    ..linked.clone()
+                }),
+                etag: linked.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+
     // Given a role he reads; with the role ended yesterday, the very next
     // call is refused.
     let role = roles

@@ -735,6 +735,16 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         "no dot in the domain",
         up(&|r| up_p(r).email = "birgitta@tranemo".into()),
     );
+    add(
+        "person.subject",
+        "255 characters",
+        up(&|r| up_p(r).subject = "s".repeat(255)),
+    );
+    add(
+        "person.subject",
+        "NUL character",
+        up(&|r| up_p(r).subject = "åsa\u{0}".into()),
+    );
     add("etag", "empty", up(&|r| r.etag.clear()));
     add("etag", "65 characters", up(&|r| r.etag = "e".repeat(65)));
 

@@ -475,8 +475,9 @@ async fn onboarding_story(db: TestDb) {
 
 backend_test!(onboarding_story);
 
-/// A person stays with their municipality, and the identity provider's
-/// subject is not changed through UpdatePerson: either is refused.
+/// A person stays with their municipality, and no two people of it sign in
+/// as the same identity: either change is refused. (Linking a person to a
+/// new identity is in tests/security.rs.)
 async fn update_person_refuses_what_it_cannot_change(db: TestDb) {
     let server = TestServer::start(&db, &[Svc::Roles]).await;
     let mut c = RolesServiceClient::new(server.channel().await);
@@ -502,14 +503,14 @@ async fn update_person_refuses_what_it_cannot_change(db: TestDb) {
     let renamed = pb::UpdatePersonRequest {
         etag: me.etag.clone(),
         person: Some(pb::Person {
-            subject: "someone.else@tranemo.se".into(),
+            subject: "karin.strom@tranemo.se".into(),
             ..me.clone()
         }),
     };
     refused(
         c.update_person(as_(ANNA, renamed)).await,
-        Code::InvalidArgument,
-        "person.subject",
+        Code::AlreadyExists,
+        "signs in as karin.strom@tranemo.se",
     );
     // Sent back as read, the update goes through.
     let same = pb::UpdatePersonRequest {

@@ -81,6 +81,17 @@ pub enum PeopleCommand {
         #[arg(long, default_value = "")]
         municipality: String,
     },
+    /// Link a person of your municipality to their identity provider's
+    /// stable id (e.g. Entra ID's oid): from then on only a token with that
+    /// subject is theirs.
+    Link {
+        /// The person, by e-mail or id.
+        #[arg(long)]
+        person: String,
+        /// The new subject.
+        #[arg(long)]
+        subject: String,
+    },
     /// People of your municipality and its fellow members.
     List {
         /// Only this municipality's.
@@ -320,6 +331,27 @@ pub async fn people(ctx: &Ctx, cmd: PeopleCommand) -> anyhow::Result<Report> {
                 .line(format!(
                     "{} är registrerad i {} / person registered",
                     p.display_name, p.municipality_id
+                ))
+                .table("person", PERSON_COLS.to_vec(), vec![person_row(&p)]))
+        }
+        PeopleCommand::Link { person, subject } => {
+            let who = ctx.person(&person).await?;
+            let etag = who.etag.clone();
+            let p = ctx
+                .roles()
+                .update_person(ctx.req(rpb::UpdatePersonRequest {
+                    person: Some(rpb::Person { subject, ..who }),
+                    etag,
+                }))
+                .await
+                .map_err(|s| explain(s, "link the person"))?
+                .into_inner()
+                .person
+                .ok_or_else(|| anyhow!("the server answered without a person"))?;
+            Ok(Report::default()
+                .line(format!(
+                    "{} loggar nu in som {} / person linked",
+                    p.display_name, p.subject
                 ))
                 .table("person", PERSON_COLS.to_vec(), vec![person_row(&p)]))
         }

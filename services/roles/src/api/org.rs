@@ -569,12 +569,14 @@ impl Handlers {
                 "a person cannot move to another municipality; register them there",
             ));
         }
-        if !p.subject.is_empty() && p.subject != current.subject {
-            return Err(ApiError::invalid_field(
-                "person.subject",
-                "cannot be changed: it is how the identity provider names the person",
-            ));
-        }
+        // Linking the person to their identity provider's stable id (e.g.
+        // Entra ID's `oid` instead of an e-mail address) is this explicit,
+        // audited act of the municipality's administrator; empty keeps it.
+        let subject = if p.subject.trim().is_empty() {
+            current.subject.clone()
+        } else {
+            required_line("person.subject", &p.subject, 254)?
+        };
         require_any(
             &tx,
             "people.manage",
@@ -584,7 +586,13 @@ impl Handlers {
             },
         )
         .await?;
-        let updated = store::update_person(&tx, &current, &name, &mail, &etag).await?;
+        if subject != current.subject && store::person_by_subject(&tx, &subject).await?.is_some() {
+            return Err(ApiError::AlreadyExists(format!(
+                "another person of {} signs in as {subject}",
+                current.owner_tenant
+            )));
+        }
+        let updated = store::update_person(&tx, &current, &name, &mail, &subject, &etag).await?;
         tx.commit().await?;
         Ok(pb::UpdatePersonResponse {
             person: Some(person_pb(updated)),

@@ -306,6 +306,7 @@ pub async fn update_person(
     p: &person::Model,
     display_name: &str,
     email: &str,
+    subject: &str,
     etag: &str,
 ) -> Result<person::Model, ApiError> {
     let new_etag = new_etag();
@@ -313,6 +314,7 @@ pub async fn update_person(
     let res = person::Entity::update_many()
         .col_expr(person::Column::DisplayName, Expr::value(display_name))
         .col_expr(person::Column::Email, Expr::value(email))
+        .col_expr(person::Column::Subject, Expr::value(subject))
         .col_expr(person::Column::UpdateTime, Expr::value(now))
         .col_expr(person::Column::Etag, Expr::value(new_etag.clone()))
         .filter(rls::own(tx.scope(), person::Column::OwnerTenant))
@@ -328,12 +330,13 @@ pub async fn update_person(
     }
     tx.audit(
         format!("people/{}", p.id),
-        &json!({"update": {"display_name": display_name, "email": email}, "before": {"display_name": p.display_name, "email": p.email}}),
+        &json!({"update": {"display_name": display_name, "email": email, "subject": subject}, "before": {"display_name": p.display_name, "email": p.email, "subject": p.subject}}),
     )
     .await?;
     Ok(person::Model {
         display_name: display_name.to_owned(),
         email: email.to_owned(),
+        subject: subject.to_owned(),
         update_time: now,
         etag: new_etag,
         ..p.clone()
