@@ -36,8 +36,10 @@ pub struct IssuerConfig {
     #[serde(default = "default_person_claim")]
     pub person_claim: String,
     /// The claim that names the municipality, e.g. `municipality`, or
-    /// `tid` with a `municipality_map`. `null`: the token carries none, and
-    /// the issuer must vouch for exactly one municipality.
+    /// `tid` with a `municipality_map`. A list claim such as Entra ID's
+    /// `groups` names the municipality by the one member the map turns into
+    /// a municipality this issuer vouches for. `null`: the token carries
+    /// none, and the issuer must vouch for exactly one municipality.
     #[serde(default = "default_municipality_claim")]
     pub municipality_claim: Option<String>,
     /// Maps a municipality claim value (e.g. an Entra ID tenant GUID) to a

@@ -42,6 +42,8 @@ pub enum AuthError {
     InvalidMunicipality(String),
     #[error("token issuer may not vouch for municipality {0:?}")]
     IssuerNotBound(String),
+    #[error("token names more than one municipality ({0}): one sign-in acts for one")]
+    AmbiguousMunicipality(String),
 }
 
 impl AuthError {
@@ -65,6 +67,7 @@ impl AuthError {
             Self::MissingMunicipalityClaim(_) => "missing_municipality_claim",
             Self::InvalidMunicipality(_) => "invalid_municipality",
             Self::IssuerNotBound(_) => "issuer_not_bound",
+            Self::AmbiguousMunicipality(_) => "ambiguous_municipality",
         }
     }
 }

@@ -294,17 +294,22 @@ impl Issuer {
         let tenant = match (&self.municipality_claim, &self.vouches_for) {
             (None, VouchesFor::Only(m)) if m.len() == 1 => m[0].clone(),
             (None, _) => return Err(AuthError::Malformed),
-            (Some(claim), _) => {
-                let value = string_claim(claims, claim)
-                    .ok_or_else(|| AuthError::MissingMunicipalityClaim(claim.clone()))?;
-                // An Entra ID tenant id (or any other IdP value) maps to our
-                // code; anything unmapped is taken to be the code itself.
-                let code = self
-                    .municipality_map
-                    .get(value)
-                    .map_or(value, String::as_str);
-                TenantId::parse(code).map_err(|_| AuthError::InvalidMunicipality(clip(code)))?
-            }
+            (Some(claim), _) => match claims.get(claim) {
+                // A list, such as Entra ID's `groups`: the one member that
+                // maps to a municipality this issuer vouches for.
+                Some(Value::Array(values)) => self.municipality_of_groups(claim, values)?,
+                _ => {
+                    let value = string_claim(claims, claim)
+                        .ok_or_else(|| AuthError::MissingMunicipalityClaim(claim.clone()))?;
+                    // An Entra ID tenant id (or any other IdP value) maps to
+                    // our code; anything unmapped is taken to be the code.
+                    let code = self
+                        .municipality_map
+                        .get(value)
+                        .map_or(value, String::as_str);
+                    TenantId::parse(code).map_err(|_| AuthError::InvalidMunicipality(clip(code)))?
+                }
+            },
         };
         if let VouchesFor::Only(bound) = &self.vouches_for
             && !bound.contains(&tenant)
@@ -315,6 +320,41 @@ impl Issuer {
             subject: subject.to_owned(),
             tenant,
         })
+    }
+}
+
+impl Issuer {
+    /// The municipality a list claim names: its members that
+    /// `municipality_map` maps (other groups are not about municipalities),
+    /// among those the issuer vouches for. Exactly one must remain.
+    fn municipality_of_groups(&self, claim: &str, values: &[Value]) -> Result<TenantId, AuthError> {
+        let mut found: Vec<TenantId> = Vec::new();
+        for code in values
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(|v| self.municipality_map.get(v))
+        {
+            let id =
+                TenantId::parse(code).map_err(|_| AuthError::InvalidMunicipality(clip(code)))?;
+            let vouched = match &self.vouches_for {
+                VouchesFor::Any => true,
+                VouchesFor::Only(bound) => bound.contains(&id),
+            };
+            if vouched && !found.contains(&id) {
+                found.push(id);
+            }
+        }
+        match &found[..] {
+            [one] => Ok(one.clone()),
+            [] => Err(AuthError::MissingMunicipalityClaim(claim.to_owned())),
+            several => Err(AuthError::AmbiguousMunicipality(clip(
+                &several
+                    .iter()
+                    .map(TenantId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ))),
+        }
     }
 }
 

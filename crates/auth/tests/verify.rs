@@ -607,3 +607,55 @@ async fn issuer_bindings_are_checked_at_startup() {
         Err(SetupError::EmptySetting("issuers"))
     ));
 }
+
+#[tokio::test]
+async fn a_shared_tenant_names_the_municipality_by_group() {
+    // A shared IT department's tenant vouching for two municipalities; the
+    // official's group membership says which one she acts for.
+    let (tranemo_group, ulricehamn_group) = (
+        "0b7c4c1e-0000-4000-8000-00000000a001",
+        "0b7c4c1e-0000-4000-8000-00000000a002",
+    );
+    let mut cfg = jwks_config();
+    let issuer = &mut cfg.issuers[0];
+    issuer.municipality_claim = Some("groups".into());
+    issuer.municipality_map = [
+        (tranemo_group.to_owned(), "tranemo".to_owned()),
+        (ulricehamn_group.to_owned(), "ulricehamn".to_owned()),
+        // Mapped, but not a municipality this issuer vouches for.
+        (
+            "0b7c4c1e-0000-4000-8000-00000000a003".to_owned(),
+            "svenljunga".to_owned(),
+        ),
+    ]
+    .into();
+    let v = Verifier::new(cfg).await.unwrap();
+    let groups = |g: Value| claims_with(json!({ "municipality": null, "groups": g }));
+    let p = v
+        .verify(&rs256(&groups(json!(["all-staff", ulricehamn_group]))))
+        .await
+        .unwrap();
+    assert_eq!(p.tenant.as_str(), "ulricehamn");
+    let p = v
+        .verify(&rs256(&groups(json!([
+            tranemo_group,
+            "0b7c4c1e-0000-4000-8000-00000000a003"
+        ]))))
+        .await
+        .unwrap();
+    assert_eq!(p.tenant.as_str(), "tranemo");
+    assert_refused(
+        &v,
+        &rs256(&groups(json!([tranemo_group, ulricehamn_group]))),
+        AuthError::AmbiguousMunicipality("tranemo, ulricehamn".into()),
+        "token names more than one municipality (tranemo, ulricehamn): one sign-in acts for one",
+    )
+    .await;
+    assert_refused(
+        &v,
+        &rs256(&groups(json!(["all-staff"]))),
+        AuthError::MissingMunicipalityClaim("groups".into()),
+        "token lacks the municipality claim \"groups\"",
+    )
+    .await;
+}
