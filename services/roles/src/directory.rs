@@ -33,12 +33,16 @@ struct Found {
     scope: TenantScope,
     /// `None` when no person was asked about or none is registered.
     person: Option<uuid::Uuid>,
+    /// Whether that person holds a role assignment or an explicit seat on
+    /// the date, in one of the municipality's collaborations.
+    assigned: bool,
 }
 
 impl LocalDirectory {
     /// The municipality's scope on `on` and, with `subject`, the person it
-    /// registered under that subject. `None` when the deployment does not
-    /// know the municipality.
+    /// registered under that subject and whether they hold a role or seat:
+    /// two read transactions, or one when there is nothing more to know.
+    /// `None` when the deployment does not know the municipality.
     async fn find(
         &self,
         tenant: &TenantId,
@@ -67,14 +71,19 @@ impl LocalDirectory {
             .collect();
         collaborations.sort();
         collaborations.dedup();
-        if collaborations.is_empty() {
+        let unregistered = subject.is_some() && person.is_none();
+        if collaborations.is_empty() || unregistered {
+            // Outside every collaboration nobody holds a role; an unknown
+            // person is refused whatever the scope.
             return Ok(Some(Found {
                 scope: TenantScope::private(tenant.clone()),
                 person,
+                assigned: false,
             }));
         }
 
-        // Then within those collaborations: who else is a member today.
+        // Then within those collaborations: who else is a member today, and
+        // whether the person holds a role or seat in one of them.
         let scope = TenantScope {
             tenant: tenant.clone(),
             collaborations,
@@ -83,6 +92,22 @@ impl LocalDirectory {
         let ctx = RequestContext::system(scope.clone(), "resolve scope");
         let tx = self.db.begin(&ctx, SERVICE, Access::Read).await?;
         let all = store::memberships_in_force(&tx, on).await?;
+        let assigned = match person {
+            Some(p) => {
+                let filter = store::AssignmentFilter {
+                    person: Some(p),
+                    on: Some(on),
+                    ..Default::default()
+                };
+                !store::list_assignments(&tx, &filter, 0, 1)
+                    .await?
+                    .is_empty()
+                    || !store::seats_in_force(&tx, None, Some(p), on)
+                        .await?
+                        .is_empty()
+            }
+            None => false,
+        };
         tx.commit().await?;
         let mut peers: Vec<TenantId> = all
             .iter()
@@ -94,35 +119,8 @@ impl LocalDirectory {
         Ok(Some(Found {
             scope: TenantScope { peers, ..scope },
             person,
+            assigned,
         }))
-    }
-
-    /// Whether `person` holds a role assignment or an explicit seat on
-    /// `on`, in any of the scope's collaborations.
-    async fn assigned(
-        &self,
-        scope: &TenantScope,
-        person: uuid::Uuid,
-        on: NaiveDate,
-    ) -> Result<bool, ApiError> {
-        if scope.collaborations.is_empty() {
-            return Ok(false);
-        }
-        let ctx = RequestContext::system(scope.clone(), "resolve caller");
-        let tx = self.db.begin(&ctx, SERVICE, Access::Read).await?;
-        let filter = store::AssignmentFilter {
-            person: Some(person),
-            on: Some(on),
-            ..Default::default()
-        };
-        let assigned = !store::list_assignments(&tx, &filter, 0, 1)
-            .await?
-            .is_empty()
-            || !store::seats_in_force(&tx, None, Some(person), on)
-                .await?
-                .is_empty();
-        tx.commit().await?;
-        Ok(assigned)
     }
 }
 
@@ -143,13 +141,12 @@ impl Directory for LocalDirectory {
             .find(tenant, ctx.today, Some(subject))
             .await?
             .ok_or_else(|| not_a_member(tenant))?;
-        let person = found
-            .person
-            .ok_or_else(|| not_registered(subject, tenant))?;
-        let assigned = self.assigned(&found.scope, person, ctx.today).await?;
+        if found.person.is_none() {
+            return Err(not_registered(subject, tenant));
+        }
         Ok(Caller {
             scope: found.scope,
-            assigned,
+            assigned: found.assigned,
         })
     }
 }
