@@ -1304,7 +1304,7 @@ async fn costmodel_retries_and_races(db: TestDb) {
         |rid, changed| cpb::RecordVolumeRequest {
             request_id: rid.into(),
             volume: Some(cpb::Volume {
-                period: "2025".into(),
+                period: Some(cpb::Period::of_year(2025)),
                 municipality_id: "tranemo".into(),
                 unit: KLF.into(),
                 service_code: "dator".into(),
@@ -1327,7 +1327,7 @@ async fn costmodel_retries_and_races(db: TestDb) {
         |rid, changed| cpb::RecordDirectChargeRequest {
             request_id: rid.into(),
             charge: Some(cpb::DirectCharge {
-                period: "2025".into(),
+                period: Some(cpb::Period::of_year(2025)),
                 municipality_id: "tranemo".into(),
                 unit: SOF.into(),
                 service_code: "beredskap".into(),
@@ -1362,7 +1362,7 @@ async fn costmodel_retries_and_races(db: TestDb) {
                     "Svenljunga går med"
                 }
                 .into(),
-                period: "2025".into(),
+                period: Some(cpb::Period::of_year(2025)),
                 price_overrides: vec![cpb::Price {
                     service_code: "konto".into(),
                     amount_ore: 190_000,
@@ -1390,7 +1390,7 @@ async fn costmodel_retries_and_races(db: TestDb) {
             } else {
                 String::new()
             },
-            period: "2025".into(),
+            period: Some(cpb::Period::of_year(2025)),
         },
         |ch, r| async move {
             CostModelServiceClient::new(ch)

@@ -1469,7 +1469,7 @@ fn demo_prices() -> Vec<cpb::Price> {
 
 fn live(period: &str, list: &str) -> Option<cpb::BillSource> {
     Some(cpb::BillSource {
-        period: period.into(),
+        period: Some(cpb::Period::of_year(period.parse().unwrap())),
         basis: cpb::BillBasis::Live as i32,
         price_list_id: list.into(),
         ..Default::default()
@@ -1610,7 +1610,7 @@ async fn costmodel(ch: &Channel, meter: &mut Meter) {
                 request_id: String::new(),
                 collaboration_id: collab(),
                 volume: Some(cpb::Volume {
-                    period: period.into(),
+                    period: Some(cpb::Period::of_year(period.parse().unwrap())),
                     municipality_id: "tranemo".into(),
                     service_code: code,
                     quantity: frac(10 + i as i64, 1),
@@ -1853,7 +1853,7 @@ async fn costmodel(ch: &Channel, meter: &mut Meter) {
                 collaboration_id: collab(),
                 scenario: Some(cpb::Scenario {
                     name: "Mätscenario".into(),
-                    period: "2042".into(),
+                    period: Some(cpb::Period::of_year(2042)),
                     base_price_list_id: many.id.clone(),
                     ..Default::default()
                 }),

@@ -96,7 +96,7 @@ fn frac(n: i64, d: i64) -> Option<cpb::Fraction> {
 
 fn live(period: &str) -> Option<cpb::BillSource> {
     Some(cpb::BillSource {
-        period: period.into(),
+        period: Some(cpb::Period::of_year(period.parse().unwrap())),
         basis: cpb::BillBasis::Live as i32,
         ..Default::default()
     })
@@ -1034,7 +1034,7 @@ async fn the_story(d: &TestDeployment) {
             cpb::ExplainChangeRequest {
                 municipality_id: "tranemo".into(),
                 from: Some(cpb::BillSource {
-                    period: "2025".into(),
+                    period: Some(cpb::Period::of_year(2025)),
                     price_list_id: v1.id.clone(),
                     ..Default::default()
                 }),
@@ -1076,7 +1076,7 @@ async fn the_story(d: &TestDeployment) {
             PER,
             cpb::IssueBillsRequest {
                 request_id: "debitering-2025".into(),
-                period: "2025".into(),
+                period: Some(cpb::Period::of_year(2025)),
                 ..Default::default()
             },
         ))
@@ -1397,7 +1397,7 @@ async fn the_story(d: &TestDeployment) {
     // samverkansadministratör, sees the collaboration's shared history and
     // nothing private of the others; it must approve the next revision.
     let readers = [(ERIK, "tranemo"), (LARS, "ulricehamn")];
-    let before = bill_answers(&mut c.costmodel, "2025", &readers).await;
+    let before = bill_answers(&mut c.costmodel, cpb::Period::of_year(2025), &readers).await;
     c.roles
         .create_municipality(as_(
             IDA,
@@ -1469,7 +1469,7 @@ async fn the_story(d: &TestDeployment) {
         .unwrap();
     for ((what, b), (_, a)) in before
         .iter()
-        .zip(&bill_answers(&mut c.costmodel, "2025", &readers).await)
+        .zip(&bill_answers(&mut c.costmodel, cpb::Period::of_year(2025), &readers).await)
     {
         assert!(a == b, "{what} of 2025 changed when Svenljunga joined");
     }

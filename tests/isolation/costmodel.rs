@@ -165,7 +165,7 @@ async fn price_list(
 
 fn issued(period: &str) -> Option<pb::BillSource> {
     Some(pb::BillSource {
-        period: period.into(),
+        period: Some(pb::Period::of_year(period.parse().unwrap())),
         basis: pb::BillBasis::Issued as i32,
         ..Default::default()
     })
@@ -265,7 +265,7 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
         pb::RecordDirectChargeRequest {
             collaboration_id: collab.clone(),
             charge: Some(pb::DirectCharge {
-                period: "2031".into(),
+                period: Some(pb::Period::of_year(2031)),
                 municipality_id: "tranemo".into(),
                 unit: unit.clone(),
                 service_code: "beredskap".into(),
@@ -282,7 +282,7 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
         PER,
         pb::IssueBillsRequest {
             collaboration_id: collab.clone(),
-            period: "2031".into(),
+            period: Some(pb::Period::of_year(2031)),
             ..Default::default()
         },
     ))
@@ -316,7 +316,7 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
                 collaboration_id: collab.clone(),
                 scenario: Some(pb::Scenario {
                     name: scenario_name.clone(),
-                    period: "2031".into(),
+                    period: Some(pb::Period::of_year(2031)),
                     price_overrides: vec![price("konto", 200_000)],
                     ..Default::default()
                 }),
@@ -508,7 +508,7 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
             request_id: "isolering-volym".into(),
             collaboration_id: collab.clone(),
             volume: Some(pb::Volume {
-                period: "2034".into(),
+                period: Some(pb::Period::of_year(2034)),
                 municipality_id: "tranemo".into(),
                 service_code: "konto".into(),
                 quantity: frac(10, 1),
@@ -519,7 +519,7 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
             request_id: "isolering-debitering".into(),
             collaboration_id: collab.clone(),
             charge: Some(pb::DirectCharge {
-                period: "2034".into(),
+                period: Some(pb::Period::of_year(2034)),
                 municipality_id: "tranemo".into(),
                 unit: fx.secrets.private("enhet-2034"),
                 service_code: "beredskap".into(),
@@ -532,7 +532,7 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
             .request(pb::IssueBillsRequest {
                 request_id: "isolering-fakturering".into(),
                 collaboration_id: collab.clone(),
-                period: "2032".into(),
+                period: Some(pb::Period::of_year(2032)),
             })
             .reveals("tranemo"),
         // Ulricehamn computes Tranemo's bill: the total, detail withheld.
@@ -552,7 +552,7 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
                 municipality_id: "tranemo".into(),
                 from: issued("2031"),
                 to: Some(pb::BillSource {
-                    period: "2031".into(),
+                    period: Some(pb::Period::of_year(2031)),
                     basis: pb::BillBasis::Live as i32,
                     price_list_id: draft_2031.id.clone(),
                     ..Default::default()
@@ -586,7 +586,7 @@ pub async fn rows(fx: &Fixture) -> Vec<Row> {
             collaboration_id: collab.clone(),
             scenario: Some(pb::Scenario {
                 name: "Ny medlem 2031".into(),
-                period: "2031".into(),
+                period: Some(pb::Period::of_year(2031)),
                 price_overrides: vec![price("dator", 360_000)],
                 ..Default::default()
             }),

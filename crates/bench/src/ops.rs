@@ -565,7 +565,7 @@ pub async fn call(
                         collaboration_id: a.collaboration.clone(),
                         municipality_id: a.municipality.clone(),
                         source: Some(cpb::BillSource {
-                            period: "2025".into(),
+                            period: Some(cpb::Period::of_year(2025)),
                             basis: cpb::BillBasis::Live as i32,
                             ..Default::default()
                         }),

@@ -1213,7 +1213,7 @@ impl Collab {
                         request_id: self.rid(&format!("volume-2025-{}-{service}", m.id)),
                         collaboration_id: collaboration_id.clone(),
                         volume: Some(cpb::Volume {
-                            period: "2025".into(),
+                            period: Some(cpb::Period::of_year(2025)),
                             municipality_id: m.id.clone(),
                             unit: String::new(),
                             service_code: service.into(),

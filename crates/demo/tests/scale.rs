@@ -262,7 +262,7 @@ async fn generated_people_list_forums_and_get_bills(db: TestDb) {
             cpb::ComputeBillRequest {
                 municipality_id: chef.municipality.clone(),
                 source: Some(cpb::BillSource {
-                    period: "2025".into(),
+                    period: Some(cpb::Period::of_year(2025)),
                     basis: cpb::BillBasis::Live as i32,
                     ..Default::default()
                 }),

@@ -26,6 +26,18 @@ pub mod common {
 pub mod costmodel {
     pub mod v1 {
         tonic::include_proto!("samverkan.costmodel.v1");
+
+        impl Period {
+            /// A whole calendar year (`month` 0).
+            pub fn of_year(year: i32) -> Self {
+                Period { year, month: 0 }
+            }
+
+            /// One month (1 = January) of a year.
+            pub fn of_month(year: i32, month: i32) -> Self {
+                Period { year, month }
+            }
+        }
     }
 }
 

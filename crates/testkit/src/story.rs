@@ -200,13 +200,13 @@ pub async fn paragraph(
 /// was (issue #18).
 pub async fn bill_answers(
     c: &mut CostModelServiceClient<Channel>,
-    period: &str,
+    period: cpb::Period,
     readers: &[(&str, &str)],
 ) -> Vec<(String, Vec<u8>)> {
     use prost::Message as _;
     let source = |basis: cpb::BillBasis| {
         Some(cpb::BillSource {
-            period: period.into(),
+            period: Some(period),
             basis: basis as i32,
             ..Default::default()
         })
@@ -228,7 +228,7 @@ pub async fn bill_answers(
                     },
                 ))
                 .await
-                .unwrap_or_else(|e| panic!("the {basis:?} bill of {m} for {period}: {e}"));
+                .unwrap_or_else(|e| panic!("the {basis:?} bill of {m} for {period:?}: {e}"));
             out.push((
                 format!("bill {m} {basis:?}"),
                 b.into_inner().encode_to_vec(),
@@ -245,7 +245,7 @@ pub async fn bill_answers(
                 },
             ))
             .await
-            .unwrap_or_else(|e| panic!("the explanation of {m}'s bill for {period}: {e}"));
+            .unwrap_or_else(|e| panic!("the explanation of {m}'s bill for {period:?}: {e}"));
         out.push((format!("explanation {m}"), e.into_inner().encode_to_vec()));
         for table in [
             cpb::CsvTable::Bill,
@@ -264,7 +264,7 @@ pub async fn bill_answers(
                     },
                 ))
                 .await
-                .unwrap_or_else(|e| panic!("the {table:?} export of {m} for {period}: {e}"))
+                .unwrap_or_else(|e| panic!("the {table:?} export of {m} for {period:?}: {e}"))
                 .into_inner();
             out.push((format!("{table:?} {m} {}", csv.filename), csv.content));
         }

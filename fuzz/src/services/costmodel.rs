@@ -55,7 +55,7 @@ fn price(code: &str, amount_ore: i64) -> pb::Price {
 
 fn source(basis: pb::BillBasis) -> Option<pb::BillSource> {
     Some(pb::BillSource {
-        period: "2025".into(),
+        period: Some(pb::Period::of_year(2025)),
         basis: basis as i32,
         ..Default::default()
     })
@@ -198,7 +198,7 @@ pub fn story() -> Vec<Seed> {
                 request_id: "seed-volume".into(),
                 collaboration_id: COLLAB.into(),
                 volume: Some(pb::Volume {
-                    period: "2025".into(),
+                    period: Some(pb::Period::of_year(2025)),
                     municipality_id: "tranemo".into(),
                     unit: "Socialförvaltningen".into(),
                     service_code: "dator".into(),
@@ -214,7 +214,7 @@ pub fn story() -> Vec<Seed> {
                 request_id: "seed-charge".into(),
                 collaboration_id: COLLAB.into(),
                 charge: Some(pb::DirectCharge {
-                    period: "2025".into(),
+                    period: Some(pb::Period::of_year(2025)),
                     municipality_id: "ulricehamn".into(),
                     service_code: "beredskap".into(),
                     reference: "Larm 2025-03-02 02:14".into(),
@@ -229,7 +229,7 @@ pub fn story() -> Vec<Seed> {
             pb::IssueBillsRequest {
                 request_id: "seed-bills".into(),
                 collaboration_id: COLLAB.into(),
-                period: "2025".into(),
+                period: Some(pb::Period::of_year(2025)),
             },
         ),
         seed(
@@ -251,7 +251,7 @@ pub fn story() -> Vec<Seed> {
                 collaboration_id: COLLAB.into(),
                 scenario: Some(pb::Scenario {
                     name: "Svenljunga ansluter".into(),
-                    period: "2025".into(),
+                    period: Some(pb::Period::of_year(2025)),
                     base_price_list_id: "@cm_price_lists".into(),
                     price_overrides: vec![price("konto", 180_000)],
                     volume_overrides: vec![pb::Volume {
@@ -304,7 +304,7 @@ pub fn story() -> Vec<Seed> {
                 collaboration_id: COLLAB.into(),
                 municipality_id: "tranemo".into(),
                 source: Some(pb::BillSource {
-                    period: "2025".into(),
+                    period: Some(pb::Period::of_year(2025)),
                     basis: pb::BillBasis::Live as i32,
                     price_list_id: String::new(),
                     scenario_id: "@cm_scenarios".into(),

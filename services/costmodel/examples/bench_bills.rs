@@ -9,7 +9,8 @@
 //! cost pools (one third equally, two thirds by population, each member's
 //! part split over 5 units by accounts) and 10 direct services (two cases
 //! per member each). Every period's pools are checked to sum exactly to the
-//! pool, so the figure is for correct work, not just fast work.
+//! month's part of the pool, so the figure is for correct work, not just
+//! fast work.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -18,6 +19,7 @@ use samverkan_costmodel::domain::bill::{
     AllocationKey, Basis, ChargeType, DirectCharge, DriverValue, KeyComponent, LineKind,
     PeriodInput, Service, Volume, compute_bills,
 };
+use samverkan_costmodel::domain::period::Period;
 use samverkan_costmodel::domain::price::PriceList;
 use samverkan_costmodel::domain::{Money, Ratio};
 
@@ -142,7 +144,7 @@ fn input(month: usize, rng: &mut Lcg) -> Result<PeriodInput, Box<dyn std::error:
         }
     }
     Ok(PeriodInput {
-        period: format!("2025-{:02}", month + 1),
+        period: Period::Month(2025, u32::try_from(month + 1)?),
         members,
         partial_months: Default::default(),
         services,
@@ -177,8 +179,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 *e = e.checked_add(l.amount).ok_or("overflow")?;
             }
         }
+        // A month's pool is its twelfth of the yearly amount, by largest
+        // remainder over the months.
         for (s, sum) in pools {
-            if Some(&sum) != input.price_list.prices.get(s) {
+            let yearly = input.price_list.prices.get(s).ok_or("no price")?;
+            if sum != input.period.share_of_year(*yearly)? {
                 return Err(format!("pool {s} does not sum to the pool").into());
             }
         }

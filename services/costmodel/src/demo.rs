@@ -20,6 +20,7 @@ use samverkan_roles::demo::{COLLABORATION_ID, HOST, MUNICIPALITIES};
 
 use crate::SERVICE;
 use crate::api::convert::{StoredComponent, StoredValue};
+use crate::domain::period::Period;
 use crate::store::{self, allocation_key, driver_snapshot, price_list, service, volume};
 
 /// The demo year.
@@ -237,7 +238,8 @@ pub async fn load(db: &Database) -> Result<Loaded, ApiError> {
         loaded.snapshots += 1;
     }
 
-    let period = YEAR.to_string();
+    // The demo bills its year as a whole: "2025".
+    let period = Period::Year(YEAR).to_string();
     let volumes = store::volumes(&tx, collab, &period).await?;
     for (municipality, service_code, q) in VOLUMES {
         if volumes.iter().any(|v| {

@@ -41,7 +41,7 @@ fn frac(n: i64, d: i64) -> Option<pb::Fraction> {
 
 fn src(basis: pb::BillBasis) -> Option<pb::BillSource> {
     Some(pb::BillSource {
-        period: "2025".into(),
+        period: Some(pb::Period::of_year(2025)),
         basis: basis as i32,
         ..Default::default()
     })
@@ -103,7 +103,7 @@ async fn on_call(
         pb::RecordDirectChargeRequest {
             request_id: request_id.into(),
             charge: Some(pb::DirectCharge {
-                period: "2025".into(),
+                period: Some(pb::Period::of_year(2025)),
                 municipality_id: "tranemo".into(),
                 unit: SOF.into(),
                 service_code: "beredskap".into(),
@@ -425,7 +425,7 @@ async fn price_list_life_and_published_lists_never_change(db: TestDb) {
             pb::ExplainChangeRequest {
                 municipality_id: "tranemo".into(),
                 from: Some(pb::BillSource {
-                    period: "2025".into(),
+                    period: Some(pb::Period::of_year(2025)),
                     price_list_id: v1.id.clone(),
                     ..Default::default()
                 }),
@@ -496,7 +496,7 @@ async fn issued_bills_recompute_exactly_and_reconcile(db: TestDb) {
     on_call(&mut c, "jour-117").await.unwrap();
     let issue = pb::IssueBillsRequest {
         request_id: "issue-2025".into(),
-        period: "2025".into(),
+        period: Some(pb::Period::of_year(2025)),
         ..Default::default()
     };
     let run = c
@@ -528,7 +528,7 @@ async fn issued_bills_recompute_exactly_and_reconcile(db: TestDb) {
             PER,
             pb::IssueBillsRequest {
                 request_id: "again".into(),
-                period: "2025".into(),
+                period: Some(pb::Period::of_year(2025)),
                 ..Default::default()
             },
         ))
@@ -554,7 +554,7 @@ async fn issued_bills_recompute_exactly_and_reconcile(db: TestDb) {
             PER,
             pb::RecordVolumeRequest {
                 volume: Some(pb::Volume {
-                    period: "2025".into(),
+                    period: Some(pb::Period::of_year(2025)),
                     municipality_id: "tranemo".into(),
                     unit: KLF.into(),
                     service_code: "konto".into(),
@@ -711,7 +711,7 @@ async fn per_unit_detail_only_for_own_people(db: TestDb) {
             ERIK,
             pb::RecordVolumeRequest {
                 volume: Some(pb::Volume {
-                    period: "2026".into(),
+                    period: Some(pb::Period::of_year(2026)),
                     municipality_id: "tranemo".into(),
                     service_code: "konto".into(),
                     quantity: frac(1200, 1),
@@ -738,7 +738,7 @@ async fn scenarios_change_nothing_published(db: TestDb) {
                 request_id: "ny-medlem".into(),
                 scenario: Some(pb::Scenario {
                     name: "Svenljunga går med".into(),
-                    period: "2025".into(),
+                    period: Some(pb::Period::of_year(2025)),
                     price_overrides: vec![pb::Price {
                         service_code: "konto".into(),
                         amount_ore: 190_000,
@@ -808,7 +808,7 @@ async fn scenarios_change_nothing_published(db: TestDb) {
         ERIK,
         "tranemo",
         Some(pb::BillSource {
-            period: "2025".into(),
+            period: Some(pb::Period::of_year(2025)),
             scenario_id: s.id.clone(),
             ..Default::default()
         }),
@@ -827,7 +827,7 @@ async fn scenarios_change_nothing_published(db: TestDb) {
             pb::ComputeBillRequest {
                 municipality_id: "tranemo".into(),
                 source: Some(pb::BillSource {
-                    period: "2025".into(),
+                    period: Some(pb::Period::of_year(2025)),
                     basis: pb::BillBasis::Issued as i32,
                     scenario_id: s.id.clone(),
                     ..Default::default()
@@ -981,7 +981,7 @@ async fn inputs_are_validated_and_versioned(db: TestDb) {
                 pb::ComputeBillRequest {
                     municipality_id: "tranemo".into(),
                     source: Some(pb::BillSource {
-                        period: "2025-03".into(),
+                        period: Some(pb::Period::of_month(2025, 13)),
                         ..Default::default()
                     }),
                     ..Default::default()
@@ -989,7 +989,7 @@ async fn inputs_are_validated_and_versioned(db: TestDb) {
             ))
             .await
             .unwrap_err(),
-            "source.period",
+            "source.period.month",
         ),
         (
             c.record_driver_snapshot(as_(
@@ -1122,7 +1122,7 @@ async fn inputs_are_validated_and_versioned(db: TestDb) {
     let record = pb::RecordVolumeRequest {
         request_id: "datorer-klf".into(),
         volume: Some(pb::Volume {
-            period: "2025".into(),
+            period: Some(pb::Period::of_year(2025)),
             municipality_id: "tranemo".into(),
             unit: KLF.into(),
             service_code: "dator".into(),

@@ -1,8 +1,8 @@
 //! Bad input to every create, update and other mutating RPC of the cost
 //! model service (issue #8, point 8), on SQLite and PostgreSQL: empty,
 //! overlong, wrongly formatted and out-of-range fields — negative amounts,
-//! fractions over zero, keys that do not sum to one, periods that are not
-//! years — each answer `INVALID_ARGUMENT` with a `google.rpc.BadRequest`
+//! fractions over zero, keys that do not sum to one, periods with a month
+//! outside 1..12 or a year outside 1900..9999 — each answer `INVALID_ARGUMENT` with a `google.rpc.BadRequest`
 //! naming the offending field, and write nothing: every table's rows are
 //! the same before and after the call.
 //!
@@ -324,7 +324,7 @@ impl Fixture {
         pb::RecordVolumeRequest {
             request_id: "volym-konton-2026".into(),
             volume: Some(pb::Volume {
-                period: "2026".into(),
+                period: Some(pb::Period::of_year(2026)),
                 municipality_id: "tranemo".into(),
                 unit: KLF.into(),
                 service_code: "konto".into(),
@@ -339,7 +339,7 @@ impl Fixture {
         pb::RecordDirectChargeRequest {
             request_id: "jour-2026-03".into(),
             charge: Some(pb::DirectCharge {
-                period: "2026".into(),
+                period: Some(pb::Period::of_year(2026)),
                 municipality_id: "tranemo".into(),
                 unit: KLF.into(),
                 service_code: "beredskap".into(),
@@ -354,7 +354,7 @@ impl Fixture {
     fn issue_bills(&self) -> pb::IssueBillsRequest {
         pb::IssueBillsRequest {
             request_id: "fakturering-2025".into(),
-            period: "2025".into(),
+            period: Some(pb::Period::of_year(2025)),
             ..Default::default()
         }
     }
@@ -374,7 +374,7 @@ impl Fixture {
             request_id: "scenario-borås".into(),
             scenario: Some(pb::Scenario {
                 name: "Borås går med i samverkan".into(),
-                period: "2025".into(),
+                period: Some(pb::Period::of_year(2025)),
                 price_overrides: vec![price("konto", 180_000), price("dator", 330_000)],
                 volume_overrides: vec![pb::Volume {
                     municipality_id: "boras".into(),
@@ -439,13 +439,20 @@ fn cases(fx: &Fixture) -> Vec<Case> {
             "k2345678901234567890123456789012345678901234567890123456789012345",
         ),
     ];
-    let bad_periods: [(&'static str, &'static str); 5] = [
-        ("empty", ""),
-        ("a month (2026-13)", "2026-13"),
-        ("two digits", "26"),
-        ("before 1900", "1899"),
-        ("letters", "år 2026"),
+    // (what, period, the part named after the period's field)
+    let bad_periods: [(&'static str, Option<pb::Period>, &'static str); 7] = [
+        ("unset", None, ""),
+        ("month 13", Some(pb::Period::of_month(2026, 13)), ".month"),
+        ("month -1", Some(pb::Period::of_month(2026, -1)), ".month"),
+        ("year 0", Some(pb::Period::of_year(0)), ".year"),
+        ("year 0, month 3", Some(pb::Period::of_month(0, 3)), ".year"),
+        ("before 1900", Some(pb::Period::of_year(1899)), ".year"),
+        ("year 10000", Some(pb::Period::of_year(10_000)), ".year"),
     ];
+    // The field a bad period is named by, e.g. `volume.period.month`.
+    fn named(base: &str, part: &str) -> &'static str {
+        Box::leak(format!("{base}{part}").into_boxed_str())
+    }
     let bad_dates: [(&'static str, Option<Date>); 4] = [
         ("missing", None),
         ("month 13 (2025-13-01)", date(2025, 13, 1)),
@@ -882,8 +889,12 @@ fn cases(fx: &Fixture) -> Vec<Case> {
     fn vo(r: &mut pb::RecordVolumeRequest) -> &mut pb::Volume {
         r.volume.as_mut().unwrap()
     }
-    for (what, p) in bad_periods {
-        add("volume.period", what, rv(&move |r| vo(r).period = p.into()));
+    for (what, p, part) in bad_periods {
+        add(
+            named("volume.period", part),
+            what,
+            rv(&move |r| vo(r).period = p),
+        );
     }
     add("volume.period", "unset volume", rv(&|r| r.volume = None));
     add(
@@ -953,8 +964,12 @@ fn cases(fx: &Fixture) -> Vec<Case> {
     fn ch(r: &mut pb::RecordDirectChargeRequest) -> &mut pb::DirectCharge {
         r.charge.as_mut().unwrap()
     }
-    for (what, p) in bad_periods {
-        add("charge.period", what, rc(&move |r| ch(r).period = p.into()));
+    for (what, p, part) in bad_periods {
+        add(
+            named("charge.period", part),
+            what,
+            rc(&move |r| ch(r).period = p),
+        );
     }
     add(
         "charge.municipality_id",
@@ -1025,8 +1040,8 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         "not a UUID",
         ib(&|r| r.collaboration_id = "samverkan".into()),
     );
-    for (what, p) in bad_periods {
-        add("period", what, ib(&move |r| r.period = p.into()));
+    for (what, p, part) in bad_periods {
+        add(named("period", part), what, ib(&move |r| r.period = p));
     }
     add(
         "request_id",
@@ -1092,11 +1107,11 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         "control character",
         sc(&|r| so(r).name = "Borås\u{0}".into()),
     );
-    for (what, p) in bad_periods {
+    for (what, p, part) in bad_periods {
         add(
-            "scenario.period",
+            named("scenario.period", part),
             what,
-            sc(&move |r| so(r).period = p.into()),
+            sc(&move |r| so(r).period = p),
         );
     }
     add(
@@ -1230,7 +1245,7 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         let mut r = pb::ComputeBillRequest {
             municipality_id: "tranemo".into(),
             source: Some(pb::BillSource {
-                period: "2025".into(),
+                period: Some(pb::Period::of_year(2025)),
                 basis: pb::BillBasis::Live as i32,
                 ..Default::default()
             }),
@@ -1244,10 +1259,21 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         "capitals",
         bill(&|r| r.municipality_id = "Tranemo".into()),
     );
+    for (what, p, part) in bad_periods {
+        add(
+            named("source.period", part),
+            what,
+            bill(&move |r| r.source.as_mut().unwrap().period = p),
+        );
+    }
     add(
-        "source.period",
-        "a month",
-        bill(&|r| r.source.as_mut().unwrap().period = "2025-06".into()),
+        "source.with_reconciliation",
+        "a month with the year's reconciliation",
+        bill(&|r| {
+            let s = r.source.as_mut().unwrap();
+            s.period = Some(pb::Period::of_month(2025, 6));
+            s.with_reconciliation = true;
+        }),
     );
     add(
         "source.basis",
@@ -1274,7 +1300,7 @@ fn cases(fx: &Fixture) -> Vec<Case> {
         Req::ExportCsv(pb::ExportCsvRequest {
             municipality_id: "tranemo".into(),
             bill: Some(pb::BillSource {
-                period: "2025".into(),
+                period: Some(pb::Period::of_year(2025)),
                 basis: pb::BillBasis::Live as i32,
                 ..Default::default()
             }),

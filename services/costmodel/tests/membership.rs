@@ -35,9 +35,17 @@ fn date(year: i32, month: i32, day: i32) -> Option<Date> {
     Some(Date { year, month, day })
 }
 
+/// "2025" or "2025-03" as a period.
+fn period_of(s: &str) -> pb::Period {
+    match s.split_once('-') {
+        None => pb::Period::of_year(s.parse().unwrap()),
+        Some((y, m)) => pb::Period::of_month(y.parse().unwrap(), m.parse().unwrap()),
+    }
+}
+
 fn source(period: &str, basis: pb::BillBasis) -> Option<pb::BillSource> {
     Some(pb::BillSource {
-        period: period.into(),
+        period: Some(period_of(period)),
         basis: basis as i32,
         ..Default::default()
     })
@@ -224,7 +232,7 @@ fn volume(period: &str, m: &str, quantity: i64) -> pb::RecordVolumeRequest {
     pb::RecordVolumeRequest {
         request_id: format!("volume-{period}-{m}"),
         volume: Some(pb::Volume {
-            period: period.into(),
+            period: Some(period_of(period)),
             municipality_id: m.into(),
             service_code: "konto".into(),
             quantity: Some(pb::Fraction {
@@ -243,19 +251,19 @@ async fn a_join_changes_nothing_before_it(db: TestDb) {
         PER,
         pb::IssueBillsRequest {
             request_id: "issue-2025".into(),
-            period: "2025".into(),
+            period: Some(pb::Period::of_year(2025)),
             ..Default::default()
         },
     ))
     .await
     .unwrap();
-    let before = bill_answers(&mut c, "2025", READERS).await;
+    let before = bill_answers(&mut c, pb::Period::of_year(2025), READERS).await;
     let totals_2025 = totals(&mut c, "2025").await;
     assert_eq!(totals_2025.len(), 2, "{totals_2025:?}");
 
     join(&mut r, &collab, date(2026, 1, 1)).await;
 
-    let after = bill_answers(&mut c, "2025", READERS).await;
+    let after = bill_answers(&mut c, pb::Period::of_year(2025), READERS).await;
     assert_eq!(before.len(), after.len());
     for ((what, b), (_, a)) in before.iter().zip(&after) {
         assert!(b == a, "{what} changed when Svenljunga joined");
@@ -294,7 +302,7 @@ async fn a_join_changes_nothing_before_it(db: TestDb) {
             PER,
             pb::IssueBillsRequest {
                 request_id: "issue-2026".into(),
-                period: "2026".into(),
+                period: Some(pb::Period::of_year(2026)),
                 ..Default::default()
             },
         ))

@@ -7,6 +7,7 @@ use proptest::prelude::*;
 use samverkan_costmodel::domain::allocation::{Component, allocate, combine};
 use samverkan_costmodel::domain::bill::{Bill, BillLine, LineKind};
 use samverkan_costmodel::domain::explain::explain;
+use samverkan_costmodel::domain::period::Period;
 use samverkan_costmodel::domain::reconcile::{PoolOutcome, reconcile};
 use samverkan_costmodel::domain::{CostError, Money, Ratio};
 
@@ -151,8 +152,8 @@ proptest! {
         before in lines(),
         after in lines(),
     ) {
-        let b0 = Bill::new("tranemo", "2025", before).unwrap();
-        let b1 = Bill::new("tranemo", "2026", after).unwrap();
+        let b0 = Bill::new("tranemo", Period::Year(2025), before).unwrap();
+        let b1 = Bill::new("tranemo", Period::Year(2026), after).unwrap();
         let e = explain(&b0, &b1).unwrap();
         for r in &e.rows {
             let sum = r.before.ore() + r.price.ore() + r.volume.ore() + r.key.ore()

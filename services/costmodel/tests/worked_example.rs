@@ -12,6 +12,7 @@ use samverkan_costmodel::domain::bill::{
 };
 use samverkan_costmodel::domain::csv::{bill_csv, explanation_csv, unit_split_csv};
 use samverkan_costmodel::domain::explain::explain;
+use samverkan_costmodel::domain::period::Period;
 use samverkan_costmodel::domain::price::PriceList;
 use samverkan_costmodel::domain::reconcile::{PoolOutcome, reconcile};
 use samverkan_costmodel::domain::{Money, Ratio};
@@ -62,7 +63,7 @@ fn volume(member: &str, service: &str, q: i64) -> Volume {
 /// example's preliminary bills are without them).
 fn year_2025() -> PeriodInput {
     PeriodInput {
-        period: "2025".into(),
+        period: Period::Year(2025),
         members: vec!["ulricehamn".into(), "tranemo".into()],
         partial_months: Default::default(),
         services: vec![
@@ -254,7 +255,7 @@ fn recomputing_from_shuffled_inputs_reproduces_the_bills_exactly() {
 fn explaining_the_next_year_and_reconciling_the_pool() {
     let y25 = year_2025();
     let mut y26 = year_2025();
-    y26.period = "2026".into();
+    y26.period = Period::Year(2026);
     y26.price_list.version = "prislista-2026-v1".into();
     // Prices +2,7 %, rounded to whole kronor: 1 900 and 3 512 kr.
     let idx = samverkan_costmodel::domain::price::index_from_percent(Ratio::parse("2,7").unwrap())

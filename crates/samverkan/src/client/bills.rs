@@ -36,7 +36,7 @@ pub enum PriceListCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum BillCommand {
-    /// A municipality's bill for a year, line by line.
+    /// A municipality's bill for a year or a month, line by line.
     Show(BillArgs),
     /// Why a bill changes: price, volume, key and reconciliation effects per line.
     Explain {
@@ -62,9 +62,56 @@ pub enum BillCommand {
 pub struct BillArgs {
     /// The municipality, e.g. tranemo.
     municipality: String,
-    /// The year.
-    #[arg(long)]
-    year: i32,
+    /// The period: a year (2025) or a month (2025-03).
+    #[arg(long, alias = "year", value_parser = parse_period)]
+    period: cpb::Period,
+}
+
+/// "2025" (the year) or "2025-03" (March 2025); the server checks the
+/// ranges and names the part it refuses.
+fn parse_period(s: &str) -> Result<cpb::Period, String> {
+    let t = s.trim();
+    let bad = || format!("{s:?} är ingen period; skriv ett år (2025) eller en månad (2025-03)");
+    let (y, m) = match t.split_once('-') {
+        None => (t, None),
+        Some((y, m)) => (y, Some(m)),
+    };
+    let number = |x: &str| {
+        (!x.is_empty() && x.len() <= 4 && x.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| x.parse::<i32>().ok())
+            .flatten()
+    };
+    let year = number(y).ok_or_else(bad)?;
+    Ok(match m {
+        None => cpb::Period::of_year(year),
+        Some(m) => cpb::Period::of_month(year, number(m).ok_or_else(bad)?),
+    })
+}
+
+const MONTH_NAMES: [&str; 12] = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+/// A period as a Swedish reader writes it: "2025", "mars 2025".
+fn period_sv(p: Option<&cpb::Period>) -> String {
+    match p {
+        None => String::new(),
+        Some(p) => match usize::try_from(p.month).ok().and_then(|m| m.checked_sub(1)) {
+            Some(i) if i < 12 => format!("{} {}", MONTH_NAMES[i], p.year),
+            _ => p.year.to_string(),
+        },
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -227,9 +274,9 @@ pub async fn price_lists_cmd(ctx: &Ctx, cmd: PriceListCommand) -> anyhow::Result
     }
 }
 
-fn live(year: i32, price_list_id: String) -> Option<cpb::BillSource> {
+fn live(period: cpb::Period, price_list_id: String) -> Option<cpb::BillSource> {
     Some(cpb::BillSource {
-        period: year.to_string(),
+        period: Some(period),
         basis: cpb::BillBasis::Live as i32,
         price_list_id,
         ..Default::default()
@@ -248,12 +295,15 @@ fn line_kind(k: i32) -> String {
 
 pub async fn bill(ctx: &Ctx, cmd: BillCommand) -> anyhow::Result<Report> {
     match cmd {
-        BillCommand::Show(BillArgs { municipality, year }) => {
+        BillCommand::Show(BillArgs {
+            municipality,
+            period,
+        }) => {
             let b = ctx
                 .costmodel()
                 .compute_bill(ctx.req(cpb::ComputeBillRequest {
                     municipality_id: municipality.clone(),
-                    source: live(year, String::new()),
+                    source: live(period, String::new()),
                     ..Default::default()
                 }))
                 .await
@@ -265,7 +315,7 @@ pub async fn bill(ctx: &Ctx, cmd: BillCommand) -> anyhow::Result<Report> {
                 "bill",
                 vec![
                     (col("municipality", "Kommun"), b.municipality_id.clone()),
-                    (col("period", "År"), b.period.clone()),
+                    (col("period", "Period"), period_sv(b.period.as_ref())),
                     (
                         col("price_list_version", "Prislista"),
                         format!("version {}", b.price_list_version),
@@ -327,16 +377,19 @@ pub async fn bill(ctx: &Ctx, cmd: BillCommand) -> anyhow::Result<Report> {
             Ok(r)
         }
         BillCommand::Explain {
-            bill: BillArgs { municipality, year },
+            bill: BillArgs {
+                municipality,
+                period,
+            },
             to_price_list,
         } => {
-            let to = price_list(ctx, year, &to_price_list).await?;
+            let to = price_list(ctx, period.year, &to_price_list).await?;
             let e = ctx
                 .costmodel()
                 .explain_change(ctx.req(cpb::ExplainChangeRequest {
                     municipality_id: municipality,
-                    from: live(year, String::new()),
-                    to: live(year, to.id.clone()),
+                    from: live(period, String::new()),
+                    to: live(period, to.id.clone()),
                     ..Default::default()
                 }))
                 .await
@@ -381,7 +434,10 @@ pub async fn bill(ctx: &Ctx, cmd: BillCommand) -> anyhow::Result<Report> {
                 ))
         }
         BillCommand::Csv {
-            bill: BillArgs { municipality, year },
+            bill: BillArgs {
+                municipality,
+                period,
+            },
             table,
             output,
         } => {
@@ -393,7 +449,7 @@ pub async fn bill(ctx: &Ctx, cmd: BillCommand) -> anyhow::Result<Report> {
                         CsvTable::Bill => cpb::CsvTable::Bill,
                         CsvTable::Units => cpb::CsvTable::UnitSplit,
                     } as i32,
-                    bill: live(year, String::new()),
+                    bill: live(period, String::new()),
                     ..Default::default()
                 }))
                 .await
@@ -433,5 +489,27 @@ mod tests {
         assert_eq!((f.numerator, f.denominator), (3, 1));
         assert!(parse_percent("x").is_err());
         assert!(parse_percent("1.2.3").is_err());
+    }
+
+    #[test]
+    fn periods_are_years_or_months() {
+        assert_eq!(parse_period("2025").unwrap(), cpb::Period::of_year(2025));
+        assert_eq!(
+            parse_period("2025-03").unwrap(),
+            cpb::Period::of_month(2025, 3)
+        );
+        // Ranges are the server's to judge (it names the part).
+        assert_eq!(
+            parse_period("2025-13").unwrap(),
+            cpb::Period::of_month(2025, 13)
+        );
+        for bad in ["", "år 2025", "2025-", "2025-mars", "-3", "20251"] {
+            assert!(parse_period(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            period_sv(Some(&cpb::Period::of_month(2025, 3))),
+            "mars 2025"
+        );
+        assert_eq!(period_sv(Some(&cpb::Period::of_year(2025))), "2025");
     }
 }

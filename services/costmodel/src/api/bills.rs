@@ -23,6 +23,7 @@ use crate::domain::bill::{Bill, ChargeType, LineKind, compute_bills, key_weights
 use crate::domain::csv;
 use crate::domain::explain::explain;
 use crate::domain::membership::{Membership, members_during};
+use crate::domain::period::{Conflict, Period, may_issue};
 use crate::domain::reconcile::{PoolOutcome, reconcile};
 use crate::store::{self, bill, billing_run, reconciliation, scenario};
 
@@ -36,7 +37,7 @@ struct Meta {
     scenario_id: String,
 }
 
-fn not_issued(period: &str) -> ApiError {
+fn not_issued(period: Period) -> ApiError {
     ApiError::precondition(
         "NOT_ISSUED",
         format!("periods/{period}"),
@@ -61,7 +62,7 @@ fn bill_pb(b: &Bill, meta: &Meta, detail: bool) -> Result<pb::Bill, ApiError> {
     };
     Ok(pb::Bill {
         municipality_id: b.member.clone(),
-        period: b.period.clone(),
+        period: Some(convert::period_pb(b.period)),
         basis: meta.basis,
         total_ore: b.total.ore(),
         detail_withheld: !detail,
@@ -74,11 +75,14 @@ fn bill_pb(b: &Bill, meta: &Meta, detail: bool) -> Result<pb::Bill, ApiError> {
     })
 }
 
-/// A stored bill back in the domain.
+/// A stored bill back in the domain. The period comes from the row: bills
+/// issued while periods were strings carry theirs in a field that is now
+/// reserved.
 fn stored_bill(row: &bill::Model) -> Result<(Bill, pb::Bill), ApiError> {
     let p = pb::Bill::decode(row.body.as_slice()).map_err(ApiError::internal_from)?;
     let lines = p.lines.iter().map(line_domain).collect::<Result<_, _>>()?;
-    let b = Bill::new(p.municipality_id.clone(), p.period.clone(), lines)?;
+    let period = convert::stored_period(&row.period)?;
+    let b = Bill::new(p.municipality_id.clone(), period, lines)?;
     if b.total.ore() != row.total_ore {
         return Err(ApiError::internal(
             "stored bill does not add up to its total",
@@ -127,7 +131,13 @@ impl Handlers {
         src: &pb::BillSource,
         field: &str,
     ) -> Result<(Bill, Meta), ApiError> {
-        let (period, year) = convert::period(&format!("{field}.period"), &src.period)?;
+        let period = convert::period(&format!("{field}.period"), src.period.as_ref())?;
+        if src.with_reconciliation && period.month().is_some() {
+            return Err(ApiError::invalid_field(
+                format!("{field}.with_reconciliation"),
+                "reconciliation corrections belong to a year's bill, not a month's",
+            ));
+        }
         let basis = pb::BillBasis::try_from(src.basis).map_err(|_| {
             ApiError::invalid_field(format!("{field}.basis"), "not a BillBasis value")
         })?;
@@ -160,7 +170,7 @@ impl Handlers {
                 }
                 let (row, s) =
                     load_scenario(tx, &src.scenario_id, &format!("{field}.scenario_id")).await?;
-                if row.collaboration_id != collab || row.period != period {
+                if row.collaboration_id != collab || row.period != period.to_string() {
                     return Err(ApiError::invalid_field(
                         format!("{field}.scenario_id"),
                         format!("the scenario is of period {}", row.period),
@@ -169,9 +179,8 @@ impl Handlers {
                 meta.scenario_id = s.id.clone();
                 (scenario_choice(&s)?, Some(s))
             };
-            let members = members_during(history, year);
-            let (mut inp, list) =
-                input::assemble(tx, collab, &members, &period, year, choice).await?;
+            let members = members_during(history, period);
+            let (mut inp, list) = input::assemble(tx, collab, &members, period, choice).await?;
             if let Some(s) = &sc {
                 input::apply_scenario(&mut inp, s)?;
             }
@@ -179,9 +188,9 @@ impl Handlers {
             meta.price_list_version = list.version;
             (pick(compute_bills(&inp)?, municipality)?, meta)
         } else {
-            let run = store::run_of_period(tx, collab, &period)
+            let run = store::run_of_period(tx, collab, &period.to_string())
                 .await?
-                .ok_or_else(|| not_issued(&period))?;
+                .ok_or_else(|| not_issued(period))?;
             let rows = store::bills_of_run(tx, run.id).await?;
             let row = rows
                 .iter()
@@ -205,7 +214,7 @@ impl Handlers {
         };
         if src.with_reconciliation {
             let mut lines = bill.lines.clone();
-            for r in store::reconciliations(tx, collab, year).await? {
+            for r in store::reconciliations(tx, collab, period.year()).await? {
                 let r = pb::Reconciliation::decode(r.body.as_slice())
                     .map_err(ApiError::internal_from)?;
                 for c in r
@@ -218,7 +227,7 @@ impl Handlers {
                     }
                 }
             }
-            bill = Bill::new(bill.member.clone(), bill.period.clone(), lines)?;
+            bill = Bill::new(bill.member.clone(), bill.period, lines)?;
         }
         Ok((bill, meta))
     }
@@ -244,9 +253,9 @@ impl Handlers {
         req: pb::IssueBillsRequest,
     ) -> Result<pb::IssueBillsResponse, ApiError> {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
-        let (period, year) = convert::period("period", &req.period)?;
+        let period = convert::period("period", req.period.as_ref())?;
         self.require(ctx, EDIT, collab, None).await?;
-        let members = members_during(&self.membership_history(ctx, collab).await?, year);
+        let members = members_during(&self.membership_history(ctx, collab).await?, period);
         let tx = self.write(ctx).await?;
         let run = match tx
             .claim_request(&req.request_id, &req.encode_to_vec())
@@ -262,27 +271,34 @@ impl Handlers {
                     .ok_or_else(|| ApiError::internal("replayed run vanished"))?
             }
             Claim::New => {
-                if store::run_of_period(&tx, collab, &period).await?.is_some() {
-                    return Err(already_issued(&period));
-                }
+                // A year is billed as a whole or per month, never both.
+                // Issues of one year take the year's counter row first, so
+                // two of them (on any instance) decide one after the other.
+                tx.next_number(
+                    "billing_year",
+                    &format!("{collab}/{}", period.year()),
+                    collab,
+                    0,
+                )
+                .await?;
+                let issued = issued_periods(&tx, collab, period.year()).await?;
+                may_issue(period, &issued).map_err(conflict_error)?;
                 let (inp, list) =
-                    input::assemble(&tx, collab, &members, &period, year, PriceChoice::Published)
-                        .await?;
+                    input::assemble(&tx, collab, &members, period, PriceChoice::Published).await?;
                 let bills = compute_bills(&inp)?;
                 let now = store::now();
                 let run = billing_run::Model {
                     id: samverkan_core::new_uuid(),
                     collaboration_id: collab,
-                    period: period.clone(),
+                    period: period.to_string(),
                     price_list_id: list.id,
                     input: input::freeze(&inp)?,
                     create_time: now,
                 };
-                let p = period.clone();
                 store::insert_row(
                     &tx,
                     billing_run::ActiveModel::from(run.clone()),
-                    move || already_issued(&p),
+                    move || already_issued(period),
                 )
                 .await?;
                 let meta = Meta {
@@ -301,7 +317,7 @@ impl Handlers {
                             id: samverkan_core::new_uuid(),
                             collaboration_id: collab,
                             run_id: run.id,
-                            period: period.clone(),
+                            period: period.to_string(),
                             municipality_id: b.member.clone(),
                             total_ore: b.total.ore(),
                             body,
@@ -314,7 +330,7 @@ impl Handlers {
                 }
                 tx.audit(
                     format!("billing-runs/{}", run.id),
-                    &json!({"issue": {"period": period, "price_list": list.id, "totals_ore": totals}}),
+                    &json!({"issue": {"period": period.to_string(), "price_list": list.id, "totals_ore": totals}}),
                 )
                 .await?;
                 tx.finish_request(&req.request_id, &format!("billing-runs/{}", run.id))
@@ -328,7 +344,7 @@ impl Handlers {
             run: Some(pb::BillingRun {
                 id: run.id.to_string(),
                 collaboration_id: run.collaboration_id.to_string(),
-                period: run.period,
+                period: Some(convert::period_pb(convert::stored_period(&run.period)?)),
                 price_list_id: run.price_list_id.to_string(),
                 totals: rows
                     .into_iter()
@@ -513,9 +529,21 @@ impl Handlers {
                 {
                     return Err(done());
                 }
-                let run = store::run_of_period(&tx, collab, &period)
-                    .await?
-                    .ok_or_else(|| not_issued(&period))?;
+                let Some(run) = store::run_of_period(&tx, collab, &period).await? else {
+                    // Issued per month: the twelve months' runs each froze
+                    // their own inputs; splitting the year's difference over
+                    // them is not decided yet.
+                    if let Some(month) = issued_periods(&tx, collab, year).await?.first() {
+                        return Err(ApiError::precondition(
+                            "BILLED_MONTHLY",
+                            format!("periods/{month}"),
+                            format!(
+                                "{year} is billed per month; a year billed per month cannot be reconciled yet"
+                            ),
+                        ));
+                    }
+                    return Err(not_issued(Period::Year(year)));
+                };
                 // The pool is split by exactly the key and drivers billing
                 // used: those frozen with the issued bills.
                 let inp = input::thaw(&run.input)?;
@@ -632,7 +660,7 @@ impl Handlers {
         server_set("scenario.id", !s.id.is_empty())?;
         server_set("scenario.create_time", s.create_time.is_some())?;
         let name = required_line("scenario.name", &s.name, 200)?;
-        let (period, _) = convert::period("scenario.period", &s.period)?;
+        let period = convert::period("scenario.period", s.period.as_ref())?;
         let base = convert::opt_uuid("scenario.base_price_list_id", &s.base_price_list_id)?;
         let prices = convert::prices_from_pb("scenario.price_overrides", &s.price_overrides)?;
         if let Some((i, _)) = s
@@ -655,7 +683,7 @@ impl Handlers {
             )?;
             volumes.push(pb::Volume {
                 id: String::new(),
-                period: period.clone(),
+                period: Some(convert::period_pb(period)),
                 municipality_id: convert::municipality(
                     &format!("{f}.municipality_id"),
                     &v.municipality_id,
@@ -733,7 +761,7 @@ impl Handlers {
                     id: id.to_string(),
                     collaboration_id: collab.to_string(),
                     name: name.clone(),
-                    period: period.clone(),
+                    period: Some(convert::period_pb(period)),
                     base_price_list_id: base.map(|b| b.to_string()).unwrap_or_default(),
                     price_overrides: prices
                         .into_iter()
@@ -752,7 +780,7 @@ impl Handlers {
                     id,
                     collaboration_id: collab,
                     name,
-                    period,
+                    period: period.to_string(),
                     body: body.encode_to_vec(),
                     create_time: now,
                 };
@@ -787,20 +815,22 @@ impl Handlers {
         req: pb::RunScenarioRequest,
     ) -> Result<pb::RunScenarioResponse, ApiError> {
         let tx = self.read(ctx).await?;
-        let (row, s) = load_scenario(&tx, &req.id, "id").await?;
+        let (row, mut s) = load_scenario(&tx, &req.id, "id").await?;
         tx.commit().await?;
-        let (period, year) = convert::period("scenario.period", &row.period)?;
+        let period = convert::stored_period(&row.period)?;
+        // Scenarios stored while periods were strings carry theirs in a
+        // field that is now reserved: the row's column has it.
+        s.period = Some(convert::period_pb(period));
         let members = members_during(
             &self.membership_history(ctx, row.collaboration_id).await?,
-            year,
+            period,
         );
         let tx = self.read(ctx).await?;
         let (baseline_input, _) = input::assemble(
             &tx,
             row.collaboration_id,
             &members,
-            &period,
-            year,
+            period,
             scenario_choice(&s)?,
         )
         .await?;
@@ -838,7 +868,33 @@ impl Handlers {
     }
 }
 
-fn already_issued(period: &str) -> ApiError {
+/// The periods of `year` whose bills are issued: the year itself, or some
+/// of its months.
+pub(super) async fn issued_periods(
+    tx: &Tx,
+    collab: Uuid,
+    year: i32,
+) -> Result<Vec<Period>, ApiError> {
+    store::runs_of_year(tx, collab, year)
+        .await?
+        .iter()
+        .map(|r| convert::stored_period(&r.period))
+        .collect()
+}
+
+/// FAILED_PRECONDITION naming the period whose state refuses the call.
+pub(super) fn conflict_error(c: Conflict) -> ApiError {
+    match c {
+        Conflict::Issued(p) => already_issued(p),
+        other => ApiError::precondition(
+            other.reason(),
+            format!("periods/{}", other.period()),
+            other.to_string(),
+        ),
+    }
+}
+
+fn already_issued(period: Period) -> ApiError {
     ApiError::precondition(
         "ALREADY_ISSUED",
         format!("periods/{period}"),

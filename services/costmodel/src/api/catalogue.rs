@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::convert::{self, Prices, StoredDerivation, ratio_text};
 use super::{EDIT, Handlers, PUBLISH, permission};
+use crate::domain::period::{Conflict, InputKind, Period, may_record};
 use crate::domain::price::{self, PriceRounding};
 use crate::domain::{Money, Ratio};
 use crate::store::{
@@ -51,19 +52,33 @@ async fn catalogue_service(
         })
 }
 
-/// Refuses changes to a period whose bills are issued: what was billed is
-/// never edited; differences go through reconciliation.
-async fn not_issued(tx: &Tx, collab: Uuid, period: &str) -> Result<(), ApiError> {
-    if store::run_of_period(tx, collab, period).await?.is_some() {
-        return Err(ApiError::precondition(
+/// Refuses inputs for a period that could no longer be billed: one whose
+/// bills are issued (what was billed is never edited; differences go
+/// through reconciliation), a month of a year issued as a whole, a year's
+/// direct charge once December is issued ([`may_record`]).
+async fn open_for_input(
+    tx: &Tx,
+    collab: Uuid,
+    kind: InputKind,
+    period: Period,
+) -> Result<(), ApiError> {
+    let issued = super::bills::issued_periods(tx, collab, period.year()).await?;
+    may_record(kind, period, &issued).map_err(|c| match c {
+        Conflict::Issued(p) => ApiError::precondition(
             "PERIOD_ISSUED",
-            format!("periods/{period}"),
-            format!(
-                "the bills of {period} are issued; its inputs no longer change (reconcile the difference instead)"
-            ),
-        ));
-    }
-    Ok(())
+            format!("periods/{p}"),
+            if p == period {
+                format!(
+                    "the bills of {p} are issued; its inputs no longer change (reconcile the difference instead)"
+                )
+            } else {
+                format!(
+                    "the bills of {p} are issued; a direct charge of {period} would be billed with them"
+                )
+            },
+        ),
+        other => super::bills::conflict_error(other),
+    })
 }
 
 async fn visible_price_list(tx: &Tx, id: &str) -> Result<price_list::Model, ApiError> {
@@ -800,7 +815,7 @@ impl Handlers {
         let v = req.volume.clone().unwrap_or_default();
         server_set("volume.id", !v.id.is_empty())?;
         server_set("volume.create_time", v.create_time.is_some())?;
-        let (period, year) = convert::period("volume.period", &v.period)?;
+        let period = convert::period("volume.period", v.period.as_ref())?;
         let municipality = convert::municipality("volume.municipality_id", &v.municipality_id)?;
         let unit = convert::opt_line("volume.unit", &v.unit, 200)?;
         let service_code = convert::code("volume.service_code", &v.service_code)?;
@@ -809,7 +824,7 @@ impl Handlers {
             convert::fraction("volume.quantity", v.quantity.as_ref())?,
         )?;
         self.require(ctx, EDIT, collab, None).await?;
-        self.require_member_during(ctx, collab, "volume.municipality_id", &municipality, year)
+        self.require_member_during(ctx, collab, "volume.municipality_id", &municipality, period)
             .await?;
         let tx = self.write(ctx).await?;
         let stored = match tx
@@ -828,11 +843,11 @@ impl Handlers {
                         format!("{} is not charged per unit", s.code),
                     ));
                 }
-                not_issued(&tx, collab, &period).await?;
+                open_for_input(&tx, collab, InputKind::Volume, period).await?;
                 let m = volume::Model {
                     id: samverkan_core::new_uuid(),
                     collaboration_id: collab,
-                    period,
+                    period: period.to_string(),
                     municipality_id: municipality,
                     unit,
                     service_code,
@@ -860,7 +875,7 @@ impl Handlers {
         Ok(pb::RecordVolumeResponse {
             volume: Some(pb::Volume {
                 id: stored.id.to_string(),
-                period: stored.period,
+                period: Some(convert::period_pb(convert::stored_period(&stored.period)?)),
                 municipality_id: stored.municipality_id,
                 unit: stored.unit,
                 service_code: stored.service_code,
@@ -881,7 +896,7 @@ impl Handlers {
         let c = req.charge.clone().unwrap_or_default();
         server_set("charge.id", !c.id.is_empty())?;
         server_set("charge.create_time", c.create_time.is_some())?;
-        let (period, year) = convert::period("charge.period", &c.period)?;
+        let period = convert::period("charge.period", c.period.as_ref())?;
         let municipality = convert::municipality("charge.municipality_id", &c.municipality_id)?;
         let unit = convert::opt_line("charge.unit", &c.unit, 200)?;
         let service_code = convert::code("charge.service_code", &c.service_code)?;
@@ -891,7 +906,7 @@ impl Handlers {
             convert::fraction("charge.measured", c.measured.as_ref())?,
         )?;
         self.require(ctx, EDIT, collab, None).await?;
-        self.require_member_during(ctx, collab, "charge.municipality_id", &municipality, year)
+        self.require_member_during(ctx, collab, "charge.municipality_id", &municipality, period)
             .await?;
         let tx = self.write(ctx).await?;
         let stored = match tx
@@ -910,11 +925,11 @@ impl Handlers {
                         format!("{} is not charged directly", s.code),
                     ));
                 }
-                not_issued(&tx, collab, &period).await?;
+                open_for_input(&tx, collab, InputKind::DirectCharge, period).await?;
                 let m = direct_charge::Model {
                     id: samverkan_core::new_uuid(),
                     collaboration_id: collab,
-                    period,
+                    period: period.to_string(),
                     municipality_id: municipality,
                     unit,
                     service_code,
@@ -943,7 +958,7 @@ impl Handlers {
         Ok(pb::RecordDirectChargeResponse {
             charge: Some(pb::DirectCharge {
                 id: stored.id.to_string(),
-                period: stored.period,
+                period: Some(convert::period_pb(convert::stored_period(&stored.period)?)),
                 municipality_id: stored.municipality_id,
                 unit: stored.unit,
                 service_code: stored.service_code,

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use samverkan_core::dates::{self, timestamp};
 use samverkan_core::text::required_line;
 use samverkan_core::{ApiError, CollaborationId, RequestContext};
@@ -15,6 +14,7 @@ use uuid::Uuid;
 use crate::domain::bill::{
     AllocationKey, Basis, BillLine, ChargeType, KeyComponent, LineKind, Service, UnitPart,
 };
+use crate::domain::period::Period;
 use crate::domain::{Money, Ratio};
 use crate::store::{allocation_key, driver_snapshot, price_list, service};
 
@@ -82,18 +82,27 @@ pub fn municipality(field: &str, s: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::invalid_field(field, "must be a municipality id, e.g. \"tranemo\""))
 }
 
-/// A period. Only calendar years for now: prices and pools are yearly
-/// amounts, so a shorter period would need its own pro-rating rule.
-pub fn period(field: &str, s: &str) -> Result<(String, i32), ApiError> {
-    let s = s.trim();
-    let year = (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| s.parse::<i32>().ok())
-        .flatten()
-        .filter(|y| (1900..=9999).contains(y))
-        .ok_or_else(|| {
-            ApiError::invalid_field(field, "must be a calendar year such as \"2025\"")
-        })?;
-    Ok((s.to_owned(), year))
+/// A period from the wire: a year, or a year and a month. `field` names
+/// it (e.g. `volume.period`), so a bad month answers `volume.period.month`.
+pub fn period(field: &str, p: Option<&pb::Period>) -> Result<Period, ApiError> {
+    let p =
+        p.ok_or_else(|| ApiError::invalid_field(field, "required: a year, or a year and a month"))?;
+    Period::new(p.year, p.month)
+        .map_err(|e| ApiError::invalid_field(format!("{field}.{}", e.part), e.reason))
+}
+
+/// A period on the wire.
+pub fn period_pb(p: Period) -> pb::Period {
+    pb::Period {
+        year: p.year(),
+        month: p.month().map_or(0, |m| m as i32),
+    }
+}
+
+/// A period as stored ("2025", "2025-03"); anything else is a server fault.
+pub fn stored_period(s: &str) -> Result<Period, ApiError> {
+    s.parse()
+        .map_err(|e| ApiError::internal(format!("stored period {s:?}: {e}")))
 }
 
 pub fn year(field: &str, y: i32) -> Result<i32, ApiError> {
@@ -102,10 +111,6 @@ pub fn year(field: &str, y: i32) -> Result<i32, ApiError> {
     } else {
         Err(ApiError::invalid_field(field, "must be a year 1900..9999"))
     }
-}
-
-pub fn year_end(year: i32) -> Result<NaiveDate, ApiError> {
-    NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| ApiError::internal("year end"))
 }
 
 // ---- fractions and money ----------------------------------------------------

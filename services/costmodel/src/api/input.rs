@@ -15,9 +15,9 @@ use super::convert::{self, ratio_from_text, ratio_text};
 use crate::domain::Money;
 use crate::domain::bill::{
     AllocationKey, Basis, ChargeType, DirectCharge, DriverValue, KeyComponent, PeriodInput,
-    Service, Volume,
+    Service, Volume, charges_for_period, volumes_for_period,
 };
-use crate::domain::membership::MONTHS;
+use crate::domain::period::Period;
 use crate::domain::price::PriceList;
 use crate::store::{self, price_list};
 
@@ -29,21 +29,22 @@ pub enum PriceChoice {
     Version(Uuid),
 }
 
-/// Assembles the inputs in force for `period` (a year): the catalogue, the
-/// price list, per pool the key version with the latest effective date in
-/// the year or before, per driver the snapshot measured last by the end of
-/// the year, and the period's volumes and direct charges. `members` are
-/// the members during the period with their billed months
-/// ([`crate::domain::membership::members_during`]).
+/// Assembles the inputs in force for `period` (a year or a month): the
+/// catalogue, the year's price list, per pool the key version with the
+/// latest effective date by the period's last day, per driver the snapshot
+/// measured last by that day, and the period's volumes and direct charges
+/// (for a month as [`volumes_for_period`] and [`charges_for_period`]
+/// decide). `members` are the members during the period with their billed
+/// months ([`crate::domain::membership::members_during`]).
 pub async fn assemble(
     tx: &Tx,
     collab: Uuid,
     members: &BTreeMap<String, u32>,
-    period: &str,
-    year: i32,
+    period: Period,
     choice: PriceChoice,
 ) -> Result<(PeriodInput, price_list::Model), ApiError> {
-    let end = convert::year_end(year)?;
+    let year = period.year();
+    let end = period.last_day();
     let list = match choice {
         PriceChoice::Published => store::price_lists(tx, collab, Some(year), true, None)
             .await?
@@ -102,37 +103,25 @@ pub async fn assemble(
             });
         }
     }
-    let volumes = store::volumes(tx, collab, period)
-        .await?
-        .into_iter()
-        .map(|v| {
-            Ok(Volume {
-                member: v.municipality_id,
-                unit: (!v.unit.is_empty()).then_some(v.unit),
-                service: v.service_code,
-                quantity: ratio_from_text(&v.quantity)?,
-            })
-        })
-        .collect::<Result<_, ApiError>>()?;
-    let direct_charges = store::direct_charges(tx, collab, period)
-        .await?
-        .into_iter()
-        .map(|c| {
-            Ok(DirectCharge {
-                reference: c.reference,
-                member: c.municipality_id,
-                unit: (!c.unit.is_empty()).then_some(c.unit),
-                service: c.service_code,
-                measured: ratio_from_text(&c.measured)?,
-            })
-        })
-        .collect::<Result<_, ApiError>>()?;
+    let own_volumes = volumes_of(tx, collab, period).await?;
+    let own_charges = charges_of(tx, collab, period).await?;
+    let (volumes, direct_charges) = if period.month().is_some() {
+        let year = period.whole_year();
+        let yearly_volumes = volumes_of(tx, collab, year).await?;
+        let yearly_charges = charges_of(tx, collab, year).await?;
+        (
+            volumes_for_period(period, &yearly_volumes, &own_volumes),
+            charges_for_period(period, &own_charges, &yearly_charges),
+        )
+    } else {
+        (own_volumes, own_charges)
+    };
     let input = PeriodInput {
-        period: period.to_owned(),
+        period,
         members: members.keys().cloned().collect(),
         partial_months: members
             .iter()
-            .filter(|(_, m)| **m < MONTHS)
+            .filter(|(_, m)| **m < period.month_count())
             .map(|(k, m)| (k.clone(), *m))
             .collect(),
         services,
@@ -146,6 +135,37 @@ pub async fn assemble(
         direct_charges,
     };
     Ok((input, list))
+}
+
+async fn volumes_of(tx: &Tx, collab: Uuid, period: Period) -> Result<Vec<Volume>, ApiError> {
+    store::volumes(tx, collab, &period.to_string())
+        .await?
+        .into_iter()
+        .map(|v| {
+            Ok(Volume {
+                member: v.municipality_id,
+                unit: (!v.unit.is_empty()).then_some(v.unit),
+                service: v.service_code,
+                quantity: ratio_from_text(&v.quantity)?,
+            })
+        })
+        .collect()
+}
+
+async fn charges_of(tx: &Tx, collab: Uuid, period: Period) -> Result<Vec<DirectCharge>, ApiError> {
+    store::direct_charges(tx, collab, &period.to_string())
+        .await?
+        .into_iter()
+        .map(|c| {
+            Ok(DirectCharge {
+                reference: c.reference,
+                member: c.municipality_id,
+                unit: (!c.unit.is_empty()).then_some(c.unit),
+                service: c.service_code,
+                measured: ratio_from_text(&c.measured)?,
+            })
+        })
+        .collect()
 }
 
 /// Applies a scenario's overrides. Every overridden input gets a reference
@@ -288,7 +308,9 @@ pub struct Frozen {
 
 pub fn freeze(i: &PeriodInput) -> Result<String, ApiError> {
     let frozen = Frozen {
-        period: i.period.clone(),
+        // "2025" or "2025-03": a year reads and writes as when periods
+        // were strings.
+        period: i.period.to_string(),
         members: i.members.clone(),
         services: i
             .services
@@ -425,7 +447,7 @@ pub fn thaw(text: &str) -> Result<PeriodInput, ApiError> {
         })
         .collect::<Result<_, ApiError>>()?;
     Ok(PeriodInput {
-        period: f.period,
+        period: convert::stored_period(&f.period)?,
         members: f.members,
         partial_months: f.partial_months,
         services,

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::SERVICE;
 use crate::domain::membership::{Membership, members_during};
+use crate::domain::period::Period;
 
 /// Who may edit drafts, keys, drivers, volumes and charges, issue bills,
 /// reconcile and create scenarios.
@@ -148,7 +149,7 @@ impl Handlers {
     }
 
     /// INVALID_ARGUMENT naming `field` unless `municipality` was a member
-    /// on some day of `year`: a volume or charge of a non-member could
+    /// on some day of `period`: a volume or charge of a non-member could
     /// never be billed.
     async fn require_member_during(
         &self,
@@ -156,15 +157,15 @@ impl Handlers {
         collab: Uuid,
         field: &str,
         municipality: &str,
-        year: i32,
+        period: Period,
     ) -> Result<(), ApiError> {
-        let members = members_during(&self.membership_history(ctx, collab).await?, year);
+        let members = members_during(&self.membership_history(ctx, collab).await?, period);
         if members.contains_key(municipality) {
             Ok(())
         } else {
             Err(ApiError::invalid_field(
                 field,
-                format!("{municipality} is not a member of the collaboration during {year}"),
+                format!("{municipality} is not a member of the collaboration during {period}"),
             ))
         }
     }

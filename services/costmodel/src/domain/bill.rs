@@ -11,6 +11,15 @@
 //!   rounded UP to the service's billing increment ("per started hour":
 //!   3 h 05 min → 4 h), then × the price, rounded once.
 //!
+//! **Periods.** A period is a year or one month of it ([`Period`]); prices
+//! and pools are yearly amounts. A month's bill applies the year's price
+//! list to that one month: a volume counts × 1/12 (the month's own volume
+//! if one is recorded, else the year's — [`volumes_for_period`]), and the
+//! month's pool is its part of a largest-remainder split of the yearly pool
+//! over the twelve months ([`Period::share_of_year`]), so that the twelve
+//! months' pools sum exactly to the yearly pool. Direct charges are billed
+//! in the period they are recorded for.
+//!
 //! A fourth kind, **correction**, comes from year-end reconciliation
 //! ([`super::reconcile`]) and is added as new lines; billed lines are never
 //! edited.
@@ -23,7 +32,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::allocation::{self, Component, Node};
-use super::membership::MONTHS;
+use super::period::{MONTHS, Period};
 use super::price::PriceList;
 use super::{CostError, Money, Ratio};
 
@@ -115,14 +124,14 @@ pub struct DirectCharge {
 /// a past period be recomputed to the öre.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodInput {
-    /// E.g. "2025" or "2025-03".
-    pub period: String,
+    /// A year, or a month of it.
+    pub period: Period,
     /// Member municipalities' codes: those that were members during the
     /// period ([`super::membership`]).
     pub members: Vec<String>,
-    /// Members billed for fewer than the period's 12 months (they joined or
-    /// left during it), with their billed months; everyone else pays for
-    /// the whole period. Their volumes count pro rata and their key
+    /// Members billed for fewer than the period's months (they joined or
+    /// left during a year), with their billed months; everyone else pays
+    /// for the whole period. Always empty for a month. Their volumes count pro rata and their key
     /// weights count per member-month.
     pub partial_months: BTreeMap<String, u32>,
     pub services: Vec<Service>,
@@ -189,7 +198,7 @@ pub struct BillLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bill {
     pub member: String,
-    pub period: String,
+    pub period: Period,
     pub lines: Vec<BillLine>,
     pub total: Money,
 }
@@ -198,7 +207,7 @@ impl Bill {
     /// A bill from its lines, sorted into bill order, with the total.
     pub fn new(
         member: impl Into<String>,
-        period: impl Into<String>,
+        period: Period,
         mut lines: Vec<BillLine>,
     ) -> Result<Bill, CostError> {
         lines.sort_by(|a, b| {
@@ -213,7 +222,7 @@ impl Bill {
             Money::checked_sum(lines.iter().map(|l| l.amount)).ok_or(CostError::Overflow)?;
         Ok(Bill {
             member: member.into(),
-            period: period.into(),
+            period,
             lines,
             total,
         })
@@ -295,14 +304,51 @@ fn member_months(input: &PeriodInput, member: &str, value: u64) -> Result<u64, C
 }
 
 /// A volume counted for the member's billed months: yearly prices are
-/// paid for the months of membership only.
+/// paid for the months of membership in the period only (a month's bill:
+/// 1/12 of the yearly price per unit).
 fn billed_volume(input: &PeriodInput, member: &str, quantity: Ratio) -> Result<Ratio, CostError> {
-    match input.partial_months.get(member) {
-        None => Ok(quantity),
-        Some(&months) => quantity
-            .checked_mul(Ratio::new_i128(i128::from(months), i128::from(MONTHS))?)
-            .ok_or(CostError::Overflow),
+    let months = input
+        .partial_months
+        .get(member)
+        .copied()
+        .unwrap_or(input.period.month_count());
+    if months == MONTHS {
+        return Ok(quantity);
     }
+    quantity
+        .checked_mul(Ratio::new_i128(i128::from(months), i128::from(MONTHS))?)
+        .ok_or(CostError::Overflow)
+}
+
+/// The volumes a period bills: a year's bill its yearly volumes; a month's
+/// bill the month's own volume of a member, unit and service where one is
+/// recorded, else the year's. Sorted by member, unit and service.
+pub fn volumes_for_period(period: Period, yearly: &[Volume], monthly: &[Volume]) -> Vec<Volume> {
+    let key = |v: &Volume| (v.member.clone(), v.unit.clone(), v.service.clone());
+    let mut out: BTreeMap<_, Volume> = BTreeMap::new();
+    if period.month().is_none() {
+        return yearly.to_vec();
+    }
+    for v in yearly.iter().chain(monthly) {
+        out.insert(key(v), v.clone());
+    }
+    out.into_values().collect()
+}
+
+/// The direct charges a period bills: those recorded for it, and in
+/// December's bill also those recorded for the whole year (a year billed
+/// per month bills its yearly charges with its last month, so none is left
+/// unbilled).
+pub fn charges_for_period(
+    period: Period,
+    own: &[DirectCharge],
+    yearly: &[DirectCharge],
+) -> Vec<DirectCharge> {
+    let mut out = own.to_vec();
+    if period.month() == Some(MONTHS) {
+        out.extend_from_slice(yearly);
+    }
+    out
 }
 
 /// A member's value of a driver: its member-level value, or failing that
@@ -418,7 +464,7 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
     }
     for (m, months) in &input.partial_months {
         check_member(input, m)?;
-        if *months == 0 || *months >= MONTHS {
+        if *months == 0 || *months >= input.period.month_count() {
             return Err(CostError::Inconsistent(format!(
                 "{m} is billed for {months} months of period {}",
                 input.period
@@ -521,9 +567,10 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
         if s.charge != ChargeType::Allocated {
             continue;
         }
-        let Some(&pool) = input.price_list.prices.get(&s.code) else {
+        let Some(&yearly_pool) = input.price_list.prices.get(&s.code) else {
             continue;
         };
+        let pool = input.period.share_of_year(yearly_pool)?;
         let key = input
             .keys
             .get(&s.code)
@@ -592,7 +639,7 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
         .map(|m| {
             Bill::new(
                 m.clone(),
-                input.period.clone(),
+                input.period,
                 lines.remove(m.as_str()).unwrap_or_default(),
             )
         })
@@ -615,7 +662,7 @@ mod tests {
 
     fn input() -> PeriodInput {
         PeriodInput {
-            period: "2025".into(),
+            period: Period::Year(2025),
             members: vec!["a".into(), "b".into()],
             services: vec![
                 Service {
@@ -740,6 +787,83 @@ mod tests {
             i.partial_months.insert(m.into(), months);
             assert!(matches!(compute_bills(&i), Err(CostError::Inconsistent(_))));
         }
+    }
+
+    #[test]
+    fn a_month_bills_a_twelfth_of_the_year() {
+        let mut i = input();
+        i.services.push(Service {
+            code: "konto".into(),
+            name: "Användarkonto".into(),
+            unit_of_measure: "konto/år".into(),
+            charge: ChargeType::PerUnit,
+        });
+        i.price_list.prices.insert("konto".into(), kr(1_850));
+        // 1 000 öre a year: 84 öre for January to April, 83 after.
+        i.price_list
+            .prices
+            .insert("bas".into(), Money::from_ore(1_000));
+        let yearly = Volume {
+            member: "a".into(),
+            unit: None,
+            service: "konto".into(),
+            quantity: Ratio::integer(10),
+        };
+        let of_march = Volume {
+            quantity: Ratio::integer(13),
+            ..yearly.clone()
+        };
+        let mut pools = 0;
+        for m in 1..=MONTHS {
+            let period = Period::Month(2025, m);
+            i.period = period;
+            i.volumes = volumes_for_period(period, std::slice::from_ref(&yearly), &[]);
+            let bills = compute_bills(&i).unwrap();
+            let pool: i64 = bills
+                .iter()
+                .flat_map(|b| &b.lines)
+                .filter(|l| l.kind == LineKind::Allocated)
+                .map(|l| l.amount.ore())
+                .sum();
+            assert_eq!(pool, if m <= 4 { 84 } else { 83 });
+            pools += pool;
+            let konto = &bills[0].lines[0];
+            assert_eq!(konto.quantity, Ratio::new(5, 6).unwrap());
+            // 10/12 × 1 850 kr = 1 541,666… kr.
+            assert_eq!(konto.amount.ore(), 154_167);
+            assert_eq!(bills[0].period, period);
+        }
+        assert_eq!(pools, 1_000, "the twelve months pay the pool in full");
+        // A month's own volume replaces the year's in that month only.
+        let v = volumes_for_period(
+            Period::Month(2025, 3),
+            std::slice::from_ref(&yearly),
+            &[of_march],
+        );
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].quantity, Ratio::integer(13));
+        // A month has no partial members.
+        i.partial_months.insert("b".into(), 1);
+        assert!(matches!(compute_bills(&i), Err(CostError::Inconsistent(_))));
+    }
+
+    #[test]
+    fn the_years_charges_go_on_december() {
+        let c = |r: &str| DirectCharge {
+            reference: r.into(),
+            member: "a".into(),
+            unit: None,
+            service: "jour".into(),
+            measured: Ratio::ONE,
+        };
+        let refs = |p| -> Vec<String> {
+            charges_for_period(p, &[c("own")], &[c("year")])
+                .into_iter()
+                .map(|c| c.reference)
+                .collect()
+        };
+        assert_eq!(refs(Period::Month(2025, 11)), vec!["own"]);
+        assert_eq!(refs(Period::Month(2025, 12)), vec!["own", "year"]);
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub fn bill_csv(bill: &Bill) -> String {
             &mut out,
             &[
                 bill.member.clone(),
-                bill.period.clone(),
+                bill.period.to_string(),
                 l.name.clone(),
                 kind_sv(l.kind).into(),
                 opt(&l.unit),
@@ -108,7 +108,7 @@ pub fn bill_csv(bill: &Bill) -> String {
     }
     let mut total = vec![String::new(); 16];
     total[0].clone_from(&bill.member);
-    total[1].clone_from(&bill.period);
+    total[1] = bill.period.to_string();
     total[2] = "Summa".into();
     total[10] = bill.total.to_plain();
     row(&mut out, &total);
@@ -126,7 +126,7 @@ pub fn unit_split_csv(bill: &Bill) -> String {
                 &mut out,
                 &[
                     bill.member.clone(),
-                    bill.period.clone(),
+                    bill.period.to_string(),
                     l.name.clone(),
                     p.unit.clone(),
                     p.weight.to_string(),
@@ -148,8 +148,8 @@ pub fn explanation_csv(e: &Explanation) -> String {
         let change = r.change().map(Money::to_plain).unwrap_or_default();
         vec![
             e.member.clone(),
-            e.from_period.clone(),
-            e.to_period.clone(),
+            e.from_period.to_string(),
+            e.to_period.to_string(),
             name.to_owned(),
             kind.to_owned(),
             unit.to_owned(),

@@ -35,6 +35,7 @@
 use std::collections::BTreeMap;
 
 use super::bill::{Bill, BillLine, LineKind};
+use super::period::Period;
 use super::{CostError, Money, Ratio};
 
 /// One row of an explanation.
@@ -63,8 +64,8 @@ impl EffectRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explanation {
     pub member: String,
-    pub from_period: String,
-    pub to_period: String,
+    pub from_period: Period,
+    pub to_period: Period,
     pub rows: Vec<EffectRow>,
     /// Totals over the rows; `before` and `after` are the bills' totals.
     pub totals: EffectRow,
@@ -191,8 +192,8 @@ pub fn explain(before: &Bill, after: &Bill) -> Result<Explanation, CostError> {
     }
     Ok(Explanation {
         member: after.member.clone(),
-        from_period: before.period.clone(),
-        to_period: after.period.clone(),
+        from_period: before.period,
+        to_period: after.period,
         rows,
         totals,
     })
@@ -227,7 +228,7 @@ mod tests {
         let q = Ratio::integer;
         let before = Bill::new(
             "tranemo",
-            "2025",
+            Period::Year(2025),
             vec![
                 line(LineKind::PerUnit, "konto", q(1190), 185_000),
                 line(
@@ -241,7 +242,7 @@ mod tests {
         .unwrap();
         let after = Bill::new(
             "tranemo",
-            "2026",
+            Period::Year(2026),
             vec![
                 line(LineKind::PerUnit, "konto", q(1200), 190_000),
                 line(
@@ -276,8 +277,8 @@ mod tests {
 
     #[test]
     fn other_members_bills_are_refused() {
-        let a = Bill::new("a", "2025", vec![]).unwrap();
-        let b = Bill::new("b", "2025", vec![]).unwrap();
+        let a = Bill::new("a", Period::Year(2025), vec![]).unwrap();
+        let b = Bill::new("b", Period::Year(2025), vec![]).unwrap();
         assert!(explain(&a, &b).is_err());
     }
 }

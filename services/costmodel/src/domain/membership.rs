@@ -14,13 +14,14 @@
 //! are decided as yearly amounts and municipal budgets follow months; a
 //! day rule would make a bill depend on the length of February. A
 //! municipality with no billed month in the period is not a member of it.
+//! The same rule serves a month's bill: a municipality that was a member
+//! on any day of the month is billed for it ([`Period`] is a set of months).
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-/// The months of a year.
-pub const MONTHS: u32 = 12;
+use super::period::{MONTHS, Period};
 
 /// One dated membership of a municipality in the collaboration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,16 +50,18 @@ impl Membership {
     }
 }
 
-/// The members of a calendar year with their billed months (1..=12),
-/// sorted by member. Several memberships of one municipality (it left and
-/// joined again) count each month once.
-pub fn members_during(memberships: &[Membership], year: i32) -> BTreeMap<String, u32> {
+/// The members of a period with their billed months (1..=12 of a year, 1
+/// of a month), sorted by member. Several memberships of one municipality
+/// (it left and joined again) count each month once.
+pub fn members_during(memberships: &[Membership], period: Period) -> BTreeMap<String, u32> {
+    let year = period.year();
     let mut out = BTreeMap::new();
     for member in memberships.iter().map(|m| &m.member) {
         if out.contains_key(member) {
             continue;
         }
-        let months = (1..=MONTHS)
+        let months = period
+            .months()
             .filter(|&month| {
                 memberships
                     .iter()
@@ -95,11 +98,11 @@ mod tests {
             member("svenljunga", d(2027, 1, 1), None),
         ];
         assert_eq!(
-            members_during(&ms, 2026),
+            members_during(&ms, Period::Year(2026)),
             BTreeMap::from([("tranemo".into(), 12)])
         );
         assert_eq!(
-            members_during(&ms, 2027),
+            members_during(&ms, Period::Year(2027)),
             BTreeMap::from([("svenljunga".into(), 12), ("tranemo".into(), 12)])
         );
     }
@@ -114,7 +117,7 @@ mod tests {
             member("e", d(2026, 12, 31), None),
         ];
         assert_eq!(
-            members_during(&ms, 2026),
+            members_during(&ms, Period::Year(2026)),
             BTreeMap::from([
                 ("a".into(), 10),
                 ("b".into(), 6),
@@ -132,6 +135,26 @@ mod tests {
             member("a", d(2026, 10, 1), None),
         ];
         // January–April and October–December.
-        assert_eq!(members_during(&ms, 2026), BTreeMap::from([("a".into(), 7)]));
+        assert_eq!(
+            members_during(&ms, Period::Year(2026)),
+            BTreeMap::from([("a".into(), 7)])
+        );
+    }
+
+    #[test]
+    fn a_month_counts_whoever_was_a_member_on_one_of_its_days() {
+        let ms = [
+            member("a", d(2026, 3, 31), None),
+            member("b", d(2020, 1, 1), Some(d(2026, 3, 1))),
+            member("c", d(2020, 1, 1), Some(d(2026, 2, 28))),
+        ];
+        assert_eq!(
+            members_during(&ms, Period::Month(2026, 3)),
+            BTreeMap::from([("a".into(), 1), ("b".into(), 1)])
+        );
+        assert_eq!(
+            members_during(&ms, Period::Month(2026, 2)),
+            BTreeMap::from([("b".into(), 1), ("c".into(), 1)])
+        );
     }
 }

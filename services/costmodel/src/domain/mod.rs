@@ -11,6 +11,7 @@ pub mod bill;
 pub mod csv;
 pub mod explain;
 pub mod membership;
+pub mod period;
 pub mod price;
 pub mod reconcile;
 

@@ -322,6 +322,30 @@ pub async fn run_of_period(
         .map_err(db_err)
 }
 
+/// The runs of a year: the year's own ("2025") and its months'
+/// ("2025-01" … "2025-12"), ordered by period.
+pub async fn runs_of_year(
+    tx: &Tx,
+    collab: Uuid,
+    year: i32,
+) -> Result<Vec<billing_run::Model>, ApiError> {
+    billing_run::Entity::find()
+        .filter(rls::shared(
+            tx.scope(),
+            billing_run::Column::CollaborationId,
+        ))
+        .filter(billing_run::Column::CollaborationId.eq(collab))
+        .filter(
+            sea_orm::Condition::any()
+                .add(billing_run::Column::Period.eq(year.to_string()))
+                .add(billing_run::Column::Period.like(format!("{year}-%"))),
+        )
+        .order_by_asc(billing_run::Column::Period)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)
+}
+
 pub async fn find_run(tx: &Tx, id: Uuid) -> Result<Option<billing_run::Model>, ApiError> {
     billing_run::Entity::find_by_id(id)
         .filter(rls::shared(
