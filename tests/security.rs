@@ -15,7 +15,9 @@ use samverkan_proto::common::v1::Date;
 use samverkan_proto::roles::v1 as pb;
 use samverkan_proto::roles::v1::roles_service_client::RolesServiceClient;
 use samverkan_server::Svc;
-use samverkan_testkit::{DEV_AUDIENCE, DEV_ISSUER, DEV_SECRET, TestDb, TestServer, backend_test};
+use samverkan_testkit::{
+    DEV_AUDIENCE, DEV_ISSUER, DEV_SECRET, Setup, TestDb, TestServer, backend_test,
+};
 use serde_json::{Value, json};
 use tonic::Code;
 use tonic::transport::Channel;
@@ -329,7 +331,11 @@ fn forged() -> Vec<(&'static str, String, Code)> {
 }
 
 async fn two_issuers_and_the_registry(db: TestDb) {
-    let server = TestServer::start_with_auth(&db, &[Svc::Roles], two_issuers()).await;
+    let setup = Setup {
+        auth: Some(two_issuers()),
+        ..Default::default()
+    };
+    let server = TestServer::start_set_up(&db, &[Svc::Roles], setup).await;
     let c = RolesServiceClient::new(server.channel().await);
 
     // Each municipality's officials through their own provider.

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use samverkan_auth::{AuthConfig, IssuerConfig, KeySource};
 use samverkan_db::PoolOptions;
 use samverkan_db::{Backend, Database, SqliteFile};
-use samverkan_server::{Limits, RateLimit, Remotes, ServeConfig, Svc};
+use samverkan_server::{Cors, Limits, RateLimit, Remotes, ServeConfig, Svc};
 use samverkan_telemetry::{LogFormat, TelemetryConfig};
 
 /// The development secret used when `--dev-auth` is given without
@@ -168,6 +168,11 @@ struct ServeArgs {
     /// Accept HS256 development tokens signed with SAMVERKAN_DEV_SECRET.
     #[arg(long, env = "SAMVERKAN_DEV_AUTH")]
     dev_auth: bool,
+    /// Browser origins that may call the gRPC-Web endpoint, comma-separated
+    /// (`https://samverkan.tranemo.se`); none by default, the local
+    /// development origins with --dev-auth. Empty: none.
+    #[arg(long, env = "SAMVERKAN_CORS_ORIGINS")]
+    cors_origins: Option<String>,
     /// A JSON file listing every trusted issuer and the municipalities each
     /// may vouch for (docs/operations.md, "Signing in"). Instead of the
     /// single-issuer flags below.
@@ -542,6 +547,22 @@ fn init_cli_logging() {
     let _ = samverkan_telemetry::init(&cfg).map(std::mem::forget);
 }
 
+/// The browser origins allowed to call: as given, else the local
+/// development origins with `--dev-auth`, else none.
+fn cors(a: &ServeArgs) -> anyhow::Result<Cors> {
+    let cors = match &a.cors_origins {
+        Some(list) => Cors::origins(list.split(',')).context("--cors-origins")?,
+        None if a.dev_auth => Cors::dev(),
+        None => Cors::none(),
+    };
+    if cors.is_empty() {
+        tracing::info!("no browser origin may call (CORS): set --cors-origins for web clients");
+    } else {
+        tracing::info!(origins = ?cors.allowed().collect::<Vec<_>>(), "browser origins allowed (CORS)");
+    }
+    Ok(cors)
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let telemetry = samverkan_telemetry::init(&TelemetryConfig {
         log_format: match args.log_format {
@@ -577,7 +598,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listen on {}", args.listen))?;
-    let cfg = ServeConfig::deployed(db, services, verifier, &remotes)?.with_limits(limits);
+    let cors = cors(&args)?;
+    let cfg = ServeConfig::deployed(db, services, verifier, &remotes)?
+        .with_limits(limits)
+        .with_cors(cors);
     samverkan_server::serve(listener, cfg, samverkan_server::shutdown_signal()).await?;
     telemetry.shutdown();
     Ok(ExitCode::SUCCESS)
@@ -637,6 +661,30 @@ mod tests {
             Cli::try_parse_from(["samverkan", "serve", "--db-max-connections", "0"]).is_err(),
             "a pool of no connections cannot serve"
         );
+    }
+
+    #[test]
+    fn browser_origins_from_flags() {
+        assert!(cors(&serve_args(&[])).unwrap().is_empty());
+        let dev = cors(&serve_args(&["--dev-auth"])).unwrap();
+        assert!(dev.allowed().any(|o| o == "http://localhost:5173"));
+        let given = cors(&serve_args(&[
+            "--dev-auth",
+            "--cors-origins",
+            "https://samverkan.tranemo.se,https://app.ulricehamn.se",
+        ]))
+        .unwrap();
+        assert_eq!(
+            given.allowed().collect::<Vec<_>>(),
+            ["https://samverkan.tranemo.se", "https://app.ulricehamn.se"]
+        );
+        assert!(
+            cors(&serve_args(&["--dev-auth", "--cors-origins", ""]))
+                .unwrap()
+                .is_empty()
+        );
+        let err = cors(&serve_args(&["--cors-origins", "*"])).unwrap_err();
+        assert!(format!("{err:#}").contains("wildcard"), "{err:#}");
     }
 
     fn serve_args(flags: &[&str]) -> Box<ServeArgs> {

@@ -9,6 +9,7 @@
 //! (DESIGN.md §2), on behalf of the request's principal.
 
 pub mod background;
+pub mod cors;
 pub mod limits;
 
 use std::future::Future;
@@ -26,6 +27,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
+pub use cors::Cors;
 pub use limits::{Limits, RateLimit};
 
 /// How long in-flight calls may run after a shutdown signal before the
@@ -272,6 +274,8 @@ pub struct ServeConfig {
     /// How often the background work runs; `None`: not at all (a test that
     /// drives [`background::run_once_for`] itself).
     pub background_interval: Option<Duration>,
+    /// Browser origins allowed to call (gRPC-Web); none by default.
+    pub cors: Cors,
     peers: Peers,
 }
 
@@ -290,6 +294,7 @@ impl ServeConfig {
             directory,
             limits: Limits::default(),
             background_interval: Some(background::INTERVAL),
+            cors: Cors::none(),
             peers: Peers::default(),
         }
     }
@@ -316,6 +321,12 @@ impl ServeConfig {
             peers,
             ..Self::new(db, services, verifier, directory)
         })
+    }
+
+    /// The same configuration allowing browser calls from `cors`'s origins.
+    pub fn with_cors(mut self, cors: Cors) -> Self {
+        self.cors = cors;
+        self
     }
 
     /// The same configuration with `limits`.
@@ -367,7 +378,11 @@ pub async fn serve(
     // around all of these; the server's own ceiling includes the time spent
     // authenticating; the rate limit needs the principal authentication
     // found.
+    // CORS outermost: a browser's preflight is answered before anything
+    // asks for a token, and every answer (refusals too) carries the
+    // headers a script may read.
     let layers = tower::ServiceBuilder::new()
+        .option_layer(cfg.cors.layer())
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(samverkan_telemetry::GrpcTraceLayer::new())
         .layer(limits::MaxDurationLayer::new(limits.max_call_duration))

@@ -16,7 +16,7 @@ mod server;
 pub mod story;
 
 pub use db::{APP_ROLE, TestDb};
-pub use server::{DEV_AUDIENCE, DEV_ISSUER, DEV_SECRET, TestDeployment, TestServer};
+pub use server::{DEV_AUDIENCE, DEV_ISSUER, DEV_SECRET, Setup, TestDeployment, TestServer};
 
 /// Reports a figure a test measured (cases tried, calls made): printed, and
 /// appended to the file named by `SAMVERKAN_FIGURES` when set, so that

@@ -55,6 +55,16 @@ fn test_limits() -> Limits {
     }
 }
 
+/// What a test server starts with beyond the defaults
+/// ([`TestServer::start_set_up`]).
+#[derive(Default)]
+pub struct Setup {
+    /// The tokens accepted; `None`: development tokens ([`dev_auth_config`]).
+    pub auth: Option<samverkan_auth::AuthConfig>,
+    /// Browser origins allowed to call; none by default.
+    pub cors: samverkan_server::Cors,
+}
+
 /// The authentication configuration tests use: HS256 with [`DEV_SECRET`].
 pub fn dev_auth_config() -> samverkan_auth::AuthConfig {
     samverkan_auth::AuthConfig::dev(DEV_SECRET, DEV_ISSUER, DEV_AUDIENCE)
@@ -72,15 +82,11 @@ impl TestServer {
         Self::launch(db, db.app.clone(), services, test_limits(), true).await
     }
 
-    /// As [`TestServer::start`], but accepting the tokens `auth` trusts
-    /// (e.g. two issuers with key sets of their own) instead of the
-    /// development tokens.
-    pub async fn start_with_auth(
-        db: &TestDb,
-        services: &[Svc],
-        auth: samverkan_auth::AuthConfig,
-    ) -> Self {
-        Self::launch_as(db, db.app.clone(), services, test_limits(), true, auth).await
+    /// As [`TestServer::start`], with what `setup` changes: e.g. the tokens
+    /// of two issuers with key sets of their own instead of the
+    /// development tokens, or browser origins allowed to call.
+    pub async fn start_set_up(db: &TestDb, services: &[Svc], setup: Setup) -> Self {
+        Self::launch_as(db, db.app.clone(), services, test_limits(), true, setup).await
     }
 
     /// As [`TestServer::start`], but with the background work (outbox
@@ -109,7 +115,7 @@ impl TestServer {
         limits: Limits,
         background: bool,
     ) -> Self {
-        Self::launch_as(db, pool, services, limits, background, dev_auth_config()).await
+        Self::launch_as(db, pool, services, limits, background, Setup::default()).await
     }
 
     async fn launch_as(
@@ -118,13 +124,15 @@ impl TestServer {
         services: &[Svc],
         limits: Limits,
         background: bool,
-        auth: samverkan_auth::AuthConfig,
+        setup: Setup,
     ) -> Self {
         prepare(db).await;
         let listener = bind().await;
         let directory = Arc::new(samverkan_roles::LocalDirectory::new(pool.clone()));
+        let auth = setup.auth.unwrap_or_else(dev_auth_config);
         let mut cfg = ServeConfig::new(pool, services.to_vec(), verifier(auth).await, directory)
-            .with_limits(limits);
+            .with_limits(limits)
+            .with_cors(setup.cors);
         if !background {
             cfg = cfg.with_background_interval(None);
         }
