@@ -19,9 +19,10 @@ mod undecodable;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use harness::{Fixture, Row, Tally};
+use harness::{Expect, Fixture, Row, Tally};
 use samverkan_core::{CollaborationId, RequestContext, TenantId, TenantScope};
 use samverkan_db::{Access, Backend};
+use samverkan_roles::domain::permissions::{self, Needs};
 use samverkan_testkit::{TestDb, backend_test};
 use sea_orm::{ConnectionTrait, Statement};
 
@@ -75,6 +76,72 @@ fn check_coverage(rows: &[Row], only: Option<&str>) {
     );
 }
 
+/// Each row agrees with what `CALLS` (services/roles/src/domain/permissions.rs,
+/// rendered into docs/permissions.md) says the RPC needs:
+///
+/// - a row that denies a person of the municipality without the role
+///   (`Row::no_role`) is an RPC that needs an action (`Needs::Any`). If
+///   every one of its actions is held without a role (`matters.draft`), the
+///   denial comes from the resource (own drafts), and the entry's note must
+///   say so;
+/// - a row open to any person (`Row::any_person`) is an RPC that needs no
+///   action (`Needs::Member`, `Needs::Registered`), or only actions every
+///   person of the resource's municipality holds, role or not
+///   (`held_without_role`: `matters.draft` to any member's person,
+///   `costdetail.read` to the municipality's own).
+///
+/// Every disagreement is listed.
+fn check_needs(rows: &[Row]) {
+    let mut wrong = Vec::new();
+    // What the docs say a registered person without a role may call is
+    // what the authentication layer lets through.
+    let registered: Vec<String> = permissions::CALLS
+        .iter()
+        .filter(|c| c.needs == Needs::Registered)
+        .map(|c| format!("/{}", c.full_method()))
+        .collect();
+    if registered != samverkan_auth::OPEN_WITHOUT_ASSIGNMENT {
+        wrong.push(format!(
+            "CALLS lets a registered person without a role call {registered:?}, the auth layer {:?}",
+            samverkan_auth::OPEN_WITHOUT_ASSIGNMENT
+        ));
+    }
+    for r in rows {
+        let method = r.full_method();
+        let Some(call) = permissions::call_for(&method) else {
+            wrong.push(format!("{method}: not in CALLS"));
+            continue;
+        };
+        let open = |actions: &[&str]| actions.iter().all(|a| permissions::held_without_role(a));
+        match (r.no_role_expect, call.needs) {
+            (Expect::Denied, Needs::Any(actions)) if open(actions) && call.note.is_empty() => {
+                wrong.push(format!(
+                    "{method}: the matrix denies a person without the role, but CALLS needs only {actions:?}, \
+                     which every person holds, and its note does not say what narrows it"
+                ))
+            }
+            (Expect::Denied, Needs::Any(_)) => {}
+            (Expect::Denied, needs) => wrong.push(format!(
+                "{method}: the matrix denies a person of the municipality without the role, \
+                 but CALLS says {needs:?}; it must name the action (Needs::Any)"
+            )),
+            (Expect::AnyPerson | Expect::Allowed, Needs::Member | Needs::Registered) => {}
+            (Expect::AnyPerson | Expect::Allowed, Needs::Any(actions)) if open(actions) => {}
+            (Expect::AnyPerson | Expect::Allowed, needs) => wrong.push(format!(
+                "{method}: the matrix lets any person of the municipality call it ({:?}), \
+                 but CALLS says {needs:?}, which a person without a role does not hold",
+                r.note
+            )),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} isolation rows disagree with CALLS in services/roles/src/domain/permissions.rs:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
 async fn isolation_matrix(db: TestDb) {
     let fx = Fixture::start(&db).await;
     // While working on one service: ISOLATION_ONLY=forums runs its rows.
@@ -85,6 +152,7 @@ async fn isolation_matrix(db: TestDb) {
         .filter(|r| only.as_deref().is_none_or(|o| r.service.contains(o)))
         .collect();
     check_coverage(&rows, only.as_deref());
+    check_needs(&rows);
     let mut tally = Tally::default();
     for row in rows {
         harness::run_row(&fx, row, &mut tally).await;

@@ -25,5 +25,5 @@ mod verifier;
 pub use config::{ANY_MUNICIPALITY, AuthConfig, IssuerConfig, KeySource};
 pub use dev::{MintError, mint_dev_token};
 pub use error::{AuthError, SetupError};
-pub use layer::{AuthLayer, AuthService};
+pub use layer::{AuthLayer, AuthService, OPEN_WITHOUT_ASSIGNMENT};
 pub use verifier::{TokenHints, Verifier};

@@ -11,6 +11,7 @@ use super::catalogue::{
     STYRGRUPPEN, SeatKind, TJANSTEFIERING, UTVECKLINGSCHEF,
 };
 use super::membership::in_force;
+use samverkan_proto::service_names::{AGREEMENTS, COSTMODEL, DECISIONS, FORUMS, ROLES};
 
 /// One way to be allowed an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -430,6 +431,549 @@ pub fn decide(action: &str, facts: &Facts, target: &Target) -> Option<Decision> 
     })
 }
 
+/// What a call needs beyond the two gates every call passes (a registered
+/// person of the municipality; a role assignment or seat on the date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// A registered person of the municipality, with or without a role or
+    /// seat: the one call the second gate lets through (`WhoAmI`).
+    Registered,
+    /// Any person of a member municipality who holds a role or seat; the
+    /// answer holds only what the municipality may see.
+    Member,
+    /// One of these permission actions, on the resource the handler names
+    /// (the note says which where it is not plain).
+    Any(&'static [&'static str]),
+}
+
+impl Needs {
+    /// The actions named, none for [`Needs::Registered`] and [`Needs::Member`].
+    pub fn actions(&self) -> &'static [&'static str] {
+        match *self {
+            Needs::Any(actions) => actions,
+            Needs::Registered | Needs::Member => &[],
+        }
+    }
+
+    /// How `docs/permissions.md` states it.
+    pub fn describe(&self) -> String {
+        match self {
+            Needs::Registered => "registered person".into(),
+            Needs::Member => "member".into(),
+            Needs::Any(actions) => actions
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }
+    }
+}
+
+/// One RPC and what it needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Call {
+    /// The fully qualified service, e.g. `samverkan.roles.v1.RolesService`.
+    pub service: &'static str,
+    pub method: &'static str,
+    pub needs: Needs,
+    /// Where the rule is subtler than the action: on what resource, for
+    /// whom, what else narrows it. Empty when there is nothing to add.
+    pub note: &'static str,
+}
+
+impl Call {
+    /// `package.Service/Method`, as the descriptor set and the isolation
+    /// matrix name it.
+    pub fn full_method(&self) -> String {
+        format!("{}/{}", self.service, self.method)
+    }
+}
+
+const fn call(
+    service: &'static str,
+    method: &'static str,
+    needs: Needs,
+    note: &'static str,
+) -> Call {
+    Call {
+        service,
+        method,
+        needs,
+        note,
+    }
+}
+
+const MEMBER: Needs = Needs::Member;
+const EDIT: Needs = Needs::Any(&["costmodel.edit"]);
+const PUBLISH: Needs = Needs::Any(&["pricelists.publish"]);
+const REVISE: Needs = Needs::Any(&["agreements.revise"]);
+const RECORD: Needs = Needs::Any(&["minutes.record"]);
+const MANAGE_MEETINGS: Needs = Needs::Any(&["meetings.manage"]);
+const MANAGE_MEMBERS: Needs = Needs::Any(&["members.manage"]);
+const MANAGE_FORUMS: Needs = Needs::Any(&["forums.manage"]);
+const SECRETARY_OR_RESPONSIBLE: Needs = Needs::Any(&["minutes.record", "activities.update"]);
+const SECRETARY_OR_RESPONSIBLE_NOTE: &str = "the decision's forum's sekreterare, or the decision's responsible person (`activities.update` as designated)";
+
+/// What every RPC of every service needs, in the order of the proto files.
+/// A test holds it to the descriptor set, and the isolation matrix to what
+/// the services do.
+pub const CALLS: &[Call] = &[
+    // samverkan.roles.v1.RolesService
+    call(
+        ROLES,
+        "WhoAmI",
+        Needs::Registered,
+        "the only call open to a person without a role or seat",
+    ),
+    call(
+        ROLES,
+        "ListMunicipalities",
+        MEMBER,
+        "the members of the caller's collaborations, and the caller's own municipality",
+    ),
+    call(
+        ROLES,
+        "GetMunicipality",
+        MEMBER,
+        "the caller's own municipality or a peer",
+    ),
+    call(
+        ROLES,
+        "CreateMunicipality",
+        MANAGE_MEMBERS,
+        "in the collaboration joined",
+    ),
+    call(
+        ROLES,
+        "UpdateMunicipality",
+        Needs::Any(&["municipalities.update"]),
+        "one's own municipality only",
+    ),
+    call(
+        ROLES,
+        "ListCollaborations",
+        MEMBER,
+        "the caller's municipality's memberships",
+    ),
+    call(
+        ROLES,
+        "GetCollaboration",
+        MEMBER,
+        "one of the caller's collaborations",
+    ),
+    call(
+        ROLES,
+        "UpdateCollaboration",
+        MANAGE_MEMBERS,
+        "in that collaboration",
+    ),
+    call(ROLES, "ListMembers", MEMBER, ""),
+    call(
+        ROLES,
+        "EndMembership",
+        MANAGE_MEMBERS,
+        "in that collaboration",
+    ),
+    call(
+        ROLES,
+        "ListPeople",
+        MEMBER,
+        "the people of the caller's municipality and its peers",
+    ),
+    call(
+        ROLES,
+        "GetPerson",
+        MEMBER,
+        "a person of the caller's municipality or a peer",
+    ),
+    call(
+        ROLES,
+        "CreatePerson",
+        Needs::Any(&["people.manage", "members.onboard"]),
+        "`people.manage` for a person of one's own municipality; `members.onboard` for another member municipality's first administrator (`person.municipality_id`)",
+    ),
+    call(
+        ROLES,
+        "UpdatePerson",
+        Needs::Any(&["people.manage"]),
+        "a person of one's own municipality only",
+    ),
+    call(ROLES, "ListRoles", MEMBER, ""),
+    call(
+        ROLES,
+        "CreateMandate",
+        MANAGE_FORUMS,
+        "in the collaboration of the role or forum",
+    ),
+    call(ROLES, "ListMandates", MEMBER, ""),
+    call(
+        ROLES,
+        "CreateAssignment",
+        Needs::Any(&[
+            "roles.assign_municipal",
+            "roles.assign_it",
+            "members.onboard",
+        ]),
+        "`roles.assign_municipal` for a municipal role, in the municipality it is held in; `roles.assign_it` for an IT-department role; `members.onboard` for another municipality's first kommunchef or personalchef",
+    ),
+    call(
+        ROLES,
+        "EndAssignment",
+        Needs::Any(&["roles.assign_municipal", "roles.assign_it"]),
+        "by the role's scope, as for `CreateAssignment`",
+    ),
+    call(ROLES, "ListAssignments", MEMBER, ""),
+    call(ROLES, "ListForums", MEMBER, ""),
+    call(ROLES, "GetForum", MEMBER, ""),
+    call(
+        ROLES,
+        "CreateSeat",
+        MANAGE_FORUMS,
+        "in the forum's collaboration",
+    ),
+    call(
+        ROLES,
+        "EndSeat",
+        MANAGE_FORUMS,
+        "in the seat's collaboration",
+    ),
+    call(ROLES, "GetForumComposition", MEMBER, ""),
+    call(
+        ROLES,
+        "CheckPermission",
+        MEMBER,
+        "answers for the caller only",
+    ),
+    // samverkan.forums.v1.ForumsService
+    call(FORUMS, "CreateMatter", Needs::Any(&["matters.draft"]), ""),
+    call(
+        FORUMS,
+        "GetMatter",
+        MEMBER,
+        "a draft only to its municipality's people",
+    ),
+    call(
+        FORUMS,
+        "ListMatters",
+        MEMBER,
+        "drafts only to their municipality's people",
+    ),
+    call(
+        FORUMS,
+        "UpdateMatter",
+        Needs::Any(&["matters.draft"]),
+        "own drafts: the author only, while it is a draft",
+    ),
+    call(
+        FORUMS,
+        "SubmitMatter",
+        Needs::Any(&["matters.submit"]),
+        "in the forum submitted to, for the draft's municipality; the author submits their own draft without asking",
+    ),
+    call(
+        FORUMS,
+        "WithdrawMatter",
+        Needs::Any(&["matters.draft"]),
+        "own drafts: the author only",
+    ),
+    call(
+        FORUMS,
+        "EscalateMatter",
+        Needs::Any(&["matters.escalate"]),
+        "in the forum the matter is with",
+    ),
+    call(FORUMS, "ListAgendaBacklog", MEMBER, ""),
+    call(
+        FORUMS,
+        "CreateMeeting",
+        MANAGE_MEETINGS,
+        "in the meeting's forum",
+    ),
+    call(FORUMS, "GetMeeting", MEMBER, ""),
+    call(FORUMS, "ListMeetings", MEMBER, ""),
+    call(
+        FORUMS,
+        "AddAgendaItem",
+        MANAGE_MEETINGS,
+        "in the meeting's forum",
+    ),
+    call(
+        FORUMS,
+        "PublishAgenda",
+        MANAGE_MEETINGS,
+        "in the meeting's forum",
+    ),
+    call(
+        FORUMS,
+        "CreateNote",
+        Needs::Any(&["notes.write"]),
+        "in the meeting's forum, for the caller's own municipality",
+    ),
+    call(
+        FORUMS,
+        "ListNotes",
+        MEMBER,
+        "the caller's own municipality's notes",
+    ),
+    call(
+        FORUMS,
+        "CreateDocument",
+        MANAGE_MEETINGS,
+        "on a matter, its author adds documents without asking (to a draft: the author only); otherwise in the forum of the matter or of the agenda item's meeting",
+    ),
+    call(
+        FORUMS,
+        "GetDocument",
+        MEMBER,
+        "a draft's documents only to its municipality's people",
+    ),
+    call(
+        FORUMS,
+        "ListDocuments",
+        MEMBER,
+        "a draft's documents only to its municipality's people",
+    ),
+    call(FORUMS, "RecordAttendance", RECORD, "in the meeting's forum"),
+    call(FORUMS, "AddParagraph", RECORD, "in the meeting's forum"),
+    call(
+        FORUMS,
+        "DesignateAdjusters",
+        RECORD,
+        "in the meeting's forum",
+    ),
+    call(
+        FORUMS,
+        "AdjustMinutes",
+        Needs::Any(&["minutes.adjust"]),
+        "the meeting's designated adjusters",
+    ),
+    call(
+        FORUMS,
+        "AddCorrection",
+        RECORD,
+        "in the recording meeting's forum",
+    ),
+    call(FORUMS, "GetMinutes", MEMBER, ""),
+    call(FORUMS, "WatchMeeting", MEMBER, ""),
+    call(FORUMS, "ExportMeeting", MEMBER, ""),
+    // samverkan.decisions.v1.DecisionsService
+    call(
+        DECISIONS,
+        "RegisterDecision",
+        RECORD,
+        "in the decision's forum",
+    ),
+    call(DECISIONS, "GetDecision", MEMBER, ""),
+    call(DECISIONS, "ListDecisions", MEMBER, ""),
+    call(
+        DECISIONS,
+        "UpdateDecision",
+        RECORD,
+        "in the decision's forum",
+    ),
+    call(
+        DECISIONS,
+        "SetDecisionStatus",
+        SECRETARY_OR_RESPONSIBLE,
+        SECRETARY_OR_RESPONSIBLE_NOTE,
+    ),
+    call(
+        DECISIONS,
+        "CreateFollowUp",
+        RECORD,
+        "in the decision's forum",
+    ),
+    call(
+        DECISIONS,
+        "RecordFollowUp",
+        RECORD,
+        "in the follow-up's forum",
+    ),
+    call(DECISIONS, "ListFollowUps", MEMBER, ""),
+    call(
+        DECISIONS,
+        "CreateActionPlan",
+        SECRETARY_OR_RESPONSIBLE,
+        SECRETARY_OR_RESPONSIBLE_NOTE,
+    ),
+    call(DECISIONS, "GetActionPlan", MEMBER, ""),
+    call(
+        DECISIONS,
+        "AddActivity",
+        SECRETARY_OR_RESPONSIBLE,
+        SECRETARY_OR_RESPONSIBLE_NOTE,
+    ),
+    call(
+        DECISIONS,
+        "UpdateActivity",
+        Needs::Any(&["activities.update"]),
+        "the activity's owner or the decision's responsible person",
+    ),
+    call(DECISIONS, "ListDue", MEMBER, ""),
+    call(DECISIONS, "GetTrail", MEMBER, ""),
+    // samverkan.costmodel.v1.CostModelService
+    call(COSTMODEL, "CreateCatalogueService", EDIT, ""),
+    call(COSTMODEL, "ListCatalogueServices", MEMBER, ""),
+    call(COSTMODEL, "CreatePriceList", EDIT, ""),
+    call(COSTMODEL, "GetPriceList", MEMBER, ""),
+    call(COSTMODEL, "ListPriceLists", MEMBER, ""),
+    call(
+        COSTMODEL,
+        "UpdatePriceList",
+        EDIT,
+        "in the price list's collaboration",
+    ),
+    call(
+        COSTMODEL,
+        "ProposePriceList",
+        EDIT,
+        "in the price list's collaboration",
+    ),
+    call(
+        COSTMODEL,
+        "DecidePriceList",
+        PUBLISH,
+        "in the price list's collaboration",
+    ),
+    call(
+        COSTMODEL,
+        "PublishPriceList",
+        PUBLISH,
+        "in the price list's collaboration",
+    ),
+    call(COSTMODEL, "CreateAllocationKey", EDIT, ""),
+    call(COSTMODEL, "ListAllocationKeys", MEMBER, ""),
+    call(COSTMODEL, "RecordDriverSnapshot", EDIT, ""),
+    call(COSTMODEL, "ListDriverSnapshots", MEMBER, ""),
+    call(COSTMODEL, "RecordVolume", EDIT, ""),
+    call(COSTMODEL, "RecordDirectCharge", EDIT, ""),
+    call(COSTMODEL, "IssueBills", EDIT, ""),
+    call(
+        COSTMODEL,
+        "ComputeBill",
+        MEMBER,
+        "every member's total; the per-unit lines only with `costdetail.read` for the bill's municipality",
+    ),
+    call(
+        COSTMODEL,
+        "ExplainChange",
+        Needs::Any(&["costdetail.read"]),
+        "for the municipality named (`NOT_FOUND` without it)",
+    ),
+    call(
+        COSTMODEL,
+        "ExportCsv",
+        Needs::Any(&["costdetail.read"]),
+        "for the municipality named (`NOT_FOUND` without it)",
+    ),
+    call(COSTMODEL, "Reconcile", EDIT, ""),
+    call(COSTMODEL, "CreateScenario", EDIT, ""),
+    call(COSTMODEL, "RunScenario", MEMBER, ""),
+    // samverkan.agreements.v1.AgreementsService
+    call(AGREEMENTS, "CreateAgreement", REVISE, ""),
+    call(AGREEMENTS, "ListAgreements", MEMBER, ""),
+    call(AGREEMENTS, "GetVersion", MEMBER, ""),
+    call(AGREEMENTS, "ListVersions", MEMBER, ""),
+    call(
+        AGREEMENTS,
+        "UpdateVersion",
+        REVISE,
+        "in the agreement's collaboration",
+    ),
+    call(AGREEMENTS, "DiffVersions", MEMBER, ""),
+    call(
+        AGREEMENTS,
+        "OpenRevision",
+        REVISE,
+        "in the agreement's collaboration",
+    ),
+    call(
+        AGREEMENTS,
+        "GetRevision",
+        MEMBER,
+        "each member sees its own draft approval",
+    ),
+    call(AGREEMENTS, "ListRevisions", MEMBER, ""),
+    call(
+        AGREEMENTS,
+        "AdvanceRevision",
+        REVISE,
+        "in the revision's collaboration",
+    ),
+    call(
+        AGREEMENTS,
+        "CreateProposal",
+        Needs::Any(&["proposals.draft"]),
+        "for the caller's own municipality",
+    ),
+    call(
+        AGREEMENTS,
+        "SubmitProposal",
+        Needs::Any(&["proposals.draft"]),
+        "for the proposal's municipality",
+    ),
+    call(
+        AGREEMENTS,
+        "ListProposals",
+        MEMBER,
+        "a municipality's drafts only to its own people; submitted proposals to every member's",
+    ),
+    call(
+        AGREEMENTS,
+        "ResolveProposal",
+        REVISE,
+        "in the revision's collaboration",
+    ),
+    call(
+        AGREEMENTS,
+        "ConsolidateRevision",
+        REVISE,
+        "in the revision's collaboration",
+    ),
+    call(
+        AGREEMENTS,
+        "RecordRevisionDecision",
+        REVISE,
+        "in the revision's collaboration",
+    ),
+    call(
+        AGREEMENTS,
+        "CreateApproval",
+        Needs::Any(&["approvals.record"]),
+        "for the caller's own municipality",
+    ),
+    call(
+        AGREEMENTS,
+        "RecordApproval",
+        Needs::Any(&["approvals.record"]),
+        "for the approval's municipality",
+    ),
+];
+
+/// The entry for `full_method` (`package.Service/Method`).
+pub fn call_for(full_method: &str) -> Option<&'static Call> {
+    CALLS.iter().find(|c| {
+        full_method
+            .strip_prefix(c.service)
+            .and_then(|rest| rest.strip_prefix('/'))
+            == Some(c.method)
+    })
+}
+
+/// Whether every person of the resource's municipality holds `action`,
+/// role or seat or not: it has a grant that asks for neither
+/// ([`Grant::AnyMember`], [`Grant::OwnMunicipality`]). A call that needs
+/// only such actions is open to any person of a member municipality past
+/// the two gates, like a [`Needs::Member`] read (`CreateMatter`,
+/// `ExplainChange` of one's own municipality).
+pub fn held_without_role(action: &str) -> bool {
+    permission(action).is_some_and(|p| {
+        p.grants
+            .iter()
+            .any(|g| matches!(g, Grant::AnyMember | Grant::OwnMunicipality))
+    })
+}
+
 /// `docs/permissions.md`, rendered from [`PERMISSIONS`].
 pub fn render_markdown() -> String {
     let mut s = String::from(
@@ -445,7 +989,7 @@ pub fn render_markdown() -> String {
          otherwise `UNAUTHENTICATED` or `PERMISSION_DENIED`, with nothing read.\n\
          2. **No assignment, no data.** A registered person who holds no role assignment and no forum seat on the \
          request's date may call `WhoAmI` and nothing else (`PERMISSION_DENIED`). Every read that does not name a \
-         permission below — the collaboration's meetings, matters, minutes, decisions, agreements, cost model and \
+         permission (**member** under \"What each call needs\" below) — the collaboration's meetings, matters, minutes, decisions, agreements, cost model and \
          register of people — is open to any person of a member municipality who holds at least one role or seat, \
          and shows only what that municipality may see.\n\n\
          | action | what | who |\n|---|---|---|\n",
@@ -461,6 +1005,33 @@ pub fn render_markdown() -> String {
             "| `{}` | {} | {} |\n",
             p.action, p.description, who
         ));
+    }
+    s.push_str(
+        "\n## What each call needs\n\n\
+         Every RPC of every service, past the two gates above. **registered person**: any registered person \
+         of the municipality, with or without a role or seat (`WhoAmI` only). **member**: any person of a \
+         member municipality who holds a role or seat; the answer holds only what that municipality may see. \
+         An action (`a` or `b`: either one): the action in the table above, on the resource the note names; \
+         a person without it gets `PERMISSION_DENIED`, or `NOT_FOUND` for a resource they may not see.\n",
+    );
+    let mut services: Vec<&str> = Vec::new();
+    for c in CALLS {
+        if !services.contains(&c.service) {
+            services.push(c.service);
+        }
+    }
+    for service in services {
+        s.push_str(&format!(
+            "\n### `{service}`\n\n| call | needs |\n|---|---|\n"
+        ));
+        for c in CALLS.iter().filter(|c| c.service == service) {
+            let needs = c.needs.describe();
+            if c.note.is_empty() {
+                s.push_str(&format!("| `{}` | {needs} |\n", c.method));
+            } else {
+                s.push_str(&format!("| `{}` | {needs} — {} |\n", c.method, c.note));
+            }
+        }
     }
     s
 }
@@ -675,6 +1246,127 @@ mod tests {
                 .unwrap()
                 .allowed
         );
+    }
+
+    /// The fields of `google.protobuf.FileDescriptorSet` that name RPCs
+    /// (prost skips the rest).
+    mod descriptor {
+        #[derive(Clone, PartialEq, prost::Message)]
+        pub struct FileDescriptorSet {
+            #[prost(message, repeated, tag = "1")]
+            pub file: Vec<File>,
+        }
+
+        #[derive(Clone, PartialEq, prost::Message)]
+        pub struct File {
+            #[prost(string, optional, tag = "2")]
+            pub package: Option<String>,
+            #[prost(message, repeated, tag = "6")]
+            pub service: Vec<Service>,
+        }
+
+        #[derive(Clone, PartialEq, prost::Message)]
+        pub struct Service {
+            #[prost(string, optional, tag = "1")]
+            pub name: Option<String>,
+            #[prost(message, repeated, tag = "2")]
+            pub method: Vec<Method>,
+        }
+
+        #[derive(Clone, PartialEq, prost::Message)]
+        pub struct Method {
+            #[prost(string, optional, tag = "1")]
+            pub name: Option<String>,
+        }
+    }
+
+    /// Every RPC of the `samverkan.*` services, as `package.Service/Method`.
+    fn rpcs_in_descriptor_set() -> std::collections::BTreeSet<String> {
+        use prost::Message as _;
+        let set = descriptor::FileDescriptorSet::decode(samverkan_proto::FILE_DESCRIPTOR_SET)
+            .expect("descriptor set decodes");
+        let mut out = std::collections::BTreeSet::new();
+        for file in set.file {
+            let package = file.package.unwrap_or_default();
+            if !package.starts_with("samverkan.") {
+                continue;
+            }
+            for svc in &file.service {
+                for m in &svc.method {
+                    out.insert(format!(
+                        "{package}.{}/{}",
+                        svc.name.as_deref().unwrap_or_default(),
+                        m.name.as_deref().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_rpc_is_in_calls_once() {
+        let rpcs = rpcs_in_descriptor_set();
+        assert!(rpcs.len() > 100, "only {} RPCs decoded", rpcs.len());
+        let mut seen = std::collections::BTreeMap::<String, usize>::new();
+        for c in CALLS {
+            *seen.entry(c.full_method()).or_default() += 1;
+        }
+        let missing: Vec<_> = rpcs.iter().filter(|m| !seen.contains_key(*m)).collect();
+        let unknown: Vec<_> = seen.keys().filter(|m| !rpcs.contains(*m)).collect();
+        let doubled: Vec<_> = seen
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|(m, _)| m)
+            .collect();
+        assert!(
+            missing.is_empty() && unknown.is_empty() && doubled.is_empty(),
+            "CALLS out of step with the descriptor set:\n  RPCs not in CALLS: {missing:#?}\n  \
+             entries for no RPC: {unknown:#?}\n  RPCs listed twice: {doubled:#?}"
+        );
+        for c in CALLS {
+            assert_eq!(call_for(&c.full_method()).map(|f| f.method), Some(c.method));
+        }
+    }
+
+    #[test]
+    fn calls_name_actions_of_the_table() {
+        for c in CALLS {
+            if let Needs::Any(actions) = c.needs {
+                assert!(!actions.is_empty(), "{}: Needs::Any of nothing", c.method);
+                for a in actions {
+                    assert!(permission(a).is_some(), "{}: unknown action {a}", c.method);
+                }
+            }
+        }
+        let unused: Vec<_> = PERMISSIONS
+            .iter()
+            .map(|p| p.action)
+            .filter(|a| !CALLS.iter().any(|c| c.needs.actions().contains(a)))
+            .collect();
+        assert!(unused.is_empty(), "actions no call needs: {unused:?}");
+    }
+
+    /// Mirrors `OPEN_WITHOUT_ASSIGNMENT` in crates/auth/src/layer.rs.
+    #[test]
+    // The auth layer's own list (`OPEN_WITHOUT_ASSIGNMENT`) is compared
+    // with this in the isolation test, which sees both crates.
+    fn only_who_am_i_is_open_to_a_registered_person() {
+        let registered: Vec<_> = CALLS
+            .iter()
+            .filter(|c| c.needs == Needs::Registered)
+            .map(Call::full_method)
+            .collect();
+        assert_eq!(registered, vec!["samverkan.roles.v1.RolesService/WhoAmI"]);
+    }
+
+    #[test]
+    fn actions_held_without_a_role() {
+        assert!(held_without_role("matters.draft"));
+        assert!(held_without_role("costdetail.read"));
+        assert!(!held_without_role("matters.submit"));
+        assert!(!held_without_role("costmodel.edit"));
+        assert!(!held_without_role("world.domination"));
     }
 
     #[test]
