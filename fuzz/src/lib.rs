@@ -38,8 +38,10 @@ use samverkan_roles::{LocalDirectory, RolesApi, RolesClient};
 
 pub use refs::Refs;
 
-/// A caller outside the demo's people: a subject of Tranemo that the roles
-/// service does not know. It is the last principal.
+/// A caller outside the demo's people: a person Tranemo registered but gave
+/// no role or seat (the authentication layer lets such a person call
+/// `WhoAmI` only; the handlers must still answer anything else sanely). It
+/// is the last principal.
 pub const STRANGER: &str = "okand@tranemo.se";
 
 /// Everything a fuzz input runs against.
@@ -268,7 +270,26 @@ async fn database() -> (Database, PathBuf) {
     samverkan_costmodel::demo::load(&db)
         .await
         .expect("load the demo cost model");
+    register_stranger(&db).await;
     (db, path)
+}
+
+/// Registers [`STRANGER`] in Tranemo, without a role: only a registered
+/// person gets past authentication.
+async fn register_stranger(db: &Database) {
+    let tenant = TenantId::parse("tranemo").expect("demo municipality id");
+    let ctx = RequestContext::system(
+        samverkan_core::TenantScope::private(tenant),
+        "fuzz: register the stranger",
+    );
+    let tx = db
+        .begin(&ctx, samverkan_roles::SERVICE, samverkan_db::Access::Write)
+        .await
+        .expect("begin");
+    samverkan_roles::store::insert_person(&tx, "Okänd Person", STRANGER, STRANGER, None)
+        .await
+        .expect("register the stranger");
+    tx.commit().await.expect("commit");
 }
 
 /// Removes an SQLite file and its WAL files.
