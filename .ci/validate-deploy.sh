@@ -45,6 +45,16 @@ crds=$(grep -c "Couldn't find schema" "$log" || true)
 rm -f "$log"
 echo "deploy: $passed objects passed the Kubernetes $K8S_VERSION schemas; $crds CloudNativePG objects left to the structural check"
 
+echo "deploy: systemd-analyze verify deploy/systemd (the binary is not installed here)"
+log=$(mktemp)
+systemd-analyze verify deploy/systemd/*.service deploy/systemd/*.timer >"$log" 2>&1 || true
+if grep -v 'Command /usr/local/bin/samverkan is not executable' "$log" | grep -q .; then
+  cat "$log"
+  echo "deploy: systemd-analyze reported the lines above"
+  exit 1
+fi
+rm -f "$log"
+
 # The consistency check reads the binary's --help.
 if [ ! -x target/debug/samverkan ] || [ -n "$(find crates/samverkan/src -newer target/debug/samverkan -print -quit)" ]; then
   cargo build --quiet -p samverkan

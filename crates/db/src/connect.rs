@@ -217,6 +217,29 @@ impl Database {
         }
     }
 
+    /// Writes a consistent copy of an SQLite database to `path` while the
+    /// server keeps serving (`VACUUM INTO`: one read transaction's snapshot,
+    /// compacted, WAL included). `path` must not exist. A PostgreSQL
+    /// database is backed up by its cluster (base backups and WAL, or
+    /// `pg_dump`), never through this.
+    pub async fn backup_sqlite(&self, path: &Path) -> Result<(), DbErr> {
+        if self.backend != Backend::Sqlite {
+            return Err(DbErr::Custom(
+                "backup copies SQLite databases; back PostgreSQL up with its cluster's backups or pg_dump"
+                    .into(),
+            ));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| DbErr::Custom(format!("{} is not UTF-8", path.display())))?;
+        let stmt = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "VACUUM INTO ?",
+            [sea_orm::Value::from(target.to_owned())],
+        );
+        self.conn.execute_raw(stmt).await.map(|_| ())
+    }
+
     /// Closes the pool.
     pub async fn close(self) -> Result<(), DbErr> {
         self.conn.close().await

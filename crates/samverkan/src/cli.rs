@@ -48,6 +48,9 @@ enum Command {
         #[command(subcommand)]
         command: CollaborationCommand,
     },
+    /// Copy an SQLite database consistently while the server runs (a single
+    /// server's backup; PostgreSQL is backed up by its cluster).
+    Backup(BackupArgs),
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -118,6 +121,15 @@ struct DemoArgs {
     /// meetings, matters, minutes, decisions and cost models; 1..=1000.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     scale: Option<u32>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct BackupArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Where to write the copy; must not exist.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -500,6 +512,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 loaded.memberships,
                 loaded.people,
                 loaded.assignments
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup(args) => {
+            init_cli_logging();
+            if args.out.exists() {
+                bail!(
+                    "{} finns redan: en säkerhetskopia skriver aldrig över en annan",
+                    args.out.display()
+                );
+            }
+            let db = open(&args.db).await?;
+            db.backup_sqlite(&args.out)
+                .await
+                .with_context(|| format!("säkerhetskopiera till {}", args.out.display()))?;
+            let bytes = std::fs::metadata(&args.out)
+                .with_context(|| format!("läs {}", args.out.display()))?
+                .len();
+            println!(
+                "säkerhetskopia skriven: {} ({bytes} byte) / backup written",
+                args.out.display()
             );
             Ok(ExitCode::SUCCESS)
         }
