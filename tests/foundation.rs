@@ -45,6 +45,70 @@ async fn reflect(server: &TestServer, req: MessageRequest) -> MessageResponse {
         .unwrap()
 }
 
+/// A new version started before `samverkan migrate` ran is not ready: its
+/// health says NOT_SERVING until the database has every migration it
+/// needs, then SERVING without a restart.
+async fn not_ready_before_its_migrations(db: TestDb) {
+    use sea_orm::TryGetable as _;
+    // The database as an older version left it: forums' last migration
+    // not recorded as applied.
+    let rows = db
+        .owner
+        .query_admin(
+            "SELECT version, applied_at FROM seaql_migrations_forums ORDER BY version DESC",
+        )
+        .await
+        .unwrap();
+    let last = &rows[0];
+    let version = String::try_get_by(last, "version").unwrap();
+    let applied_at = i64::try_get_by(last, "applied_at").unwrap();
+    db.owner
+        .execute_admin(&format!(
+            "DELETE FROM seaql_migrations_forums WHERE version = '{version}'"
+        ))
+        .await
+        .unwrap();
+    let pending = samverkan_server::pending_migrations(&db.app).await.unwrap();
+    assert_eq!(pending, [format!("forums/{version}")]);
+
+    let server = TestServer::start(&db, &[Svc::Roles]).await;
+    let health = HealthClient::new(server.channel().await);
+    let status = |mut h: HealthClient<tonic::transport::Channel>| async move {
+        h.check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status
+    };
+    assert_eq!(
+        status(health.clone()).await,
+        ServingStatus::NotServing as i32
+    );
+
+    // `samverkan migrate` runs; the server notices by itself.
+    db.owner
+        .execute_admin(&format!(
+            "INSERT INTO seaql_migrations_forums (version, applied_at) VALUES ('{version}', {applied_at})"
+        ))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if status(health.clone()).await == ServingStatus::Serving as i32 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still not serving 30 s after the migrations were applied"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    server.stop().await;
+}
+backend_test!(not_ready_before_its_migrations);
+
 async fn health_and_reflection(db: TestDb) {
     let server = TestServer::start(&db, &[Svc::Roles]).await;
     let mut health = HealthClient::new(server.channel().await);

@@ -166,6 +166,49 @@ impl Database {
         M::up(&self.conn, None).await
     }
 
+    /// The migrations of one migrator not applied to this database yet, by
+    /// name. Readable by the service role: a new version's instance asks
+    /// before it reports ready.
+    pub async fn pending<M: MigratorTrait>(&self) -> Result<Vec<String>, DbErr> {
+        // Read, never created: the service role may not create tables (sea-
+        // orm's own pending check would), and a missing table means
+        // nothing of this migrator is applied.
+        let table = M::migration_table_name().to_string();
+        let applied: Vec<String> = match self
+            .query_admin(&format!("SELECT version FROM {table}"))
+            .await
+        {
+            Ok(rows) => rows
+                .iter()
+                .map(|r| r.try_get::<String>("", "version"))
+                .collect::<Result<_, _>>()?,
+            Err(_) if !self.has_table(&table).await? => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(M::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .filter(|name| !applied.contains(name))
+            .collect())
+    }
+
+    /// Whether a table of this name exists (the migration tables are
+    /// created by the first migration run).
+    async fn has_table(&self, table: &str) -> Result<bool, DbErr> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            Backend::Postgres => {
+                "SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = $1"
+            }
+        };
+        let stmt = Statement::from_sql_and_values(
+            self.db_backend(),
+            sql,
+            [sea_orm::Value::from(table.to_owned())],
+        );
+        Ok(!self.conn.query_all_raw(stmt).await?.is_empty())
+    }
+
     /// PostgreSQL: lets the non-owner service role use every table. The
     /// audit trail is append-only for it: no UPDATE or DELETE.
     pub async fn grant_service_role(&self, role: &str) -> Result<(), DbErr> {

@@ -451,12 +451,28 @@ pub async fn serve(
         };
     }
 
-    health.set_service_status("", ServingStatus::Serving).await;
+    // SERVING only once the schema is current: asked now, and if it is not,
+    // again until it is (the reporter's default is SERVING for the server
+    // as a whole).
+    let current = pending_migrations(&cfg.db)
+        .await
+        .is_ok_and(|p| p.is_empty());
+    let status = if current {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
+    health.set_service_status("", status).await;
     for svc in &cfg.services {
-        health
-            .set_service_status(svc.grpc_name(), ServingStatus::Serving)
-            .await;
+        health.set_service_status(svc.grpc_name(), status).await;
     }
+    let schema = (!current).then(|| {
+        tokio::spawn(serving_when_migrated(
+            cfg.db.clone(),
+            health.clone(),
+            cfg.services.clone(),
+        ))
+    });
 
     let addr = listener.local_addr().context("listener address")?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -507,6 +523,9 @@ pub async fn serve(
         });
 
     shutdown.await;
+    if let Some(task) = schema {
+        task.abort();
+    }
     let _ = bg_stop.send(true);
     let _ = listen_stop.send(true);
     for task in listeners {
@@ -579,6 +598,86 @@ pub async fn migrate_all(db: &Database) -> anyhow::Result<()> {
         .await
         .context("migrate agreements")?;
     Ok(())
+}
+
+/// The migrations this binary knows that the database lacks, as
+/// `migrator/name`: none when the schema is current.
+pub async fn pending_migrations(db: &Database) -> anyhow::Result<Vec<String>> {
+    let mut pending = Vec::new();
+    let mut add = |migrator: &str, names: Vec<String>| {
+        pending.extend(names.into_iter().map(|n| format!("{migrator}/{n}")));
+    };
+    add(
+        "db",
+        db.pending::<samverkan_db::migration::Migrator>().await?,
+    );
+    add(
+        "roles",
+        db.pending::<samverkan_roles::migration::Migrator>().await?,
+    );
+    add(
+        "forums",
+        db.pending::<samverkan_forums::migration::Migrator>()
+            .await?,
+    );
+    add(
+        "decisions",
+        db.pending::<samverkan_decisions::migration::Migrator>()
+            .await?,
+    );
+    add(
+        "costmodel",
+        db.pending::<samverkan_costmodel::migration::Migrator>()
+            .await?,
+    );
+    add(
+        "agreements",
+        db.pending::<samverkan_agreements::migration::Migrator>()
+            .await?,
+    );
+    Ok(pending)
+}
+
+/// How often a server whose database lacks migrations looks again.
+const SCHEMA_POLL: Duration = Duration::from_secs(5);
+
+/// Reports SERVING once the database has every migration this binary
+/// needs: a new version's instance started before `samverkan migrate` ran
+/// stays out of the load balancer (its readiness probe asks the health
+/// service) instead of serving on an old schema.
+async fn serving_when_migrated(
+    db: Database,
+    health: tonic_health::server::HealthReporter,
+    services: Vec<Svc>,
+) {
+    let mut warned = false;
+    loop {
+        match pending_migrations(&db).await {
+            Ok(p) if p.is_empty() => break,
+            Ok(p) => {
+                if !warned {
+                    tracing::error!(
+                        pending = ?p,
+                        "the database lacks migrations this version needs: not serving until `samverkan migrate` has run"
+                    );
+                    warned = true;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the applied migrations; asking again")
+            }
+        }
+        tokio::time::sleep(SCHEMA_POLL).await;
+    }
+    if warned {
+        tracing::info!("the database has every migration: serving");
+    }
+    health.set_service_status("", ServingStatus::Serving).await;
+    for svc in &services {
+        health
+            .set_service_status(svc.grpc_name(), ServingStatus::Serving)
+            .await;
+    }
 }
 
 #[cfg(test)]
