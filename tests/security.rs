@@ -23,7 +23,9 @@ use tonic::Code;
 use tonic::transport::Channel;
 
 const TRANEMO_ISS: &str = "https://login.test/tranemo/v2.0";
-const ULRICEHAMN_ISS: &str = "https://login.test/ulricehamn/v2.0";
+/// Entra ID's v2 form: 75 characters.
+const ULRICEHAMN_ISS: &str =
+    "https://login.microsoftonline.com/22222222-2222-4222-8222-222222222222/v2.0";
 const AUD: &str = "api://samverkan";
 const RSA_KID: &str = "test-rsa-1";
 const EC_KID: &str = "test-ec-1";

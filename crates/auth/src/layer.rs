@@ -222,7 +222,9 @@ fn log_refusal(refusals: &Refusals, refusal: &Refusal, path: &str, headers: &htt
     let Some(suppressed) = refusals.admit(Instant::now()) else {
         return;
     };
-    let hints = bearer(headers).map(TokenHints::of).unwrap_or_default();
+    let hints = bearer(headers)
+        .map(|t| TokenHints::of(t).for_log())
+        .unwrap_or_default();
     let issuer = hints.issuer.as_deref().unwrap_or("-");
     let kid = hints.kid.as_deref().unwrap_or("-");
     let reason = refusal.reason();

@@ -76,12 +76,14 @@ impl std::fmt::Debug for Verifier {
 }
 
 /// What a token says about itself before it is verified: for choosing the
-/// issuer and for the log line of a refusal. Never trusted.
+/// issuer and for the log line of a refusal. Never trusted. Whole, as the
+/// token has them (an Entra ID issuer is longer than a log line should
+/// echo): [`TokenHints::for_log`] shortens them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TokenHints {
-    /// Its `iss`, at most 64 characters.
+    /// Its `iss`.
     pub issuer: Option<String>,
-    /// Its header's `kid`, at most 64 characters.
+    /// Its header's `kid`.
     pub kid: Option<String>,
 }
 
@@ -94,11 +96,22 @@ impl TokenHints {
         let field = |m: Option<&Map<String, Value>>, name: &str| {
             m.and_then(|m| m.get(name))
                 .and_then(Value::as_str)
-                .map(clip)
+                .map(str::to_owned)
         };
         Self {
             issuer: field(payload.as_ref(), "iss"),
             kid: field(header.as_ref(), "kid"),
+        }
+    }
+}
+
+impl TokenHints {
+    /// The hints shortened for a log line: at most 128 characters each.
+    pub fn for_log(self) -> Self {
+        let short = |v: Option<String>| v.map(|v| v.chars().take(128).collect());
+        Self {
+            issuer: short(self.issuer),
+            kid: short(self.kid),
         }
     }
 }

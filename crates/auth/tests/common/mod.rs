@@ -10,8 +10,10 @@ use samverkan_core::{ApiError, Caller, Directory, RequestContext, TenantId, Tena
 use serde_json::{Value, json};
 
 pub const ISS: &str = "https://idp.test/samverkan";
-/// A second identity provider, e.g. Ulricehamn's own Entra ID tenant.
-pub const ISS2: &str = "https://idp2.test/ulricehamn";
+/// A second identity provider: Ulricehamn's own Entra ID tenant (an
+/// issuer of 75 characters, as Entra ID's v2 issuers are).
+pub const ISS2: &str =
+    "https://login.microsoftonline.com/22222222-2222-4222-8222-222222222222/v2.0";
 pub const AUD: &str = "samverkan-api";
 pub const RSA_KID: &str = "test-rsa-1";
 pub const EC_KID: &str = "test-ec-1";
