@@ -201,6 +201,7 @@ fn scope(tenant: &str, collaboration: &str, peer: &str) -> TenantScope {
         tenant: TenantId::parse(tenant).unwrap(),
         collaborations: vec![CollaborationId(collaboration.parse().unwrap())],
         peers: vec![TenantId::parse(peer).unwrap()],
+        former: Vec::new(),
     }
 }
 

@@ -274,7 +274,16 @@ async fn authenticate(
         },
     };
     let caller = directory.resolve_caller(&ctx).await?;
-    if !caller.assigned && !OPEN_WITHOUT_ASSIGNMENT.contains(&ctx.rpc.as_str()) {
+    let open = OPEN_WITHOUT_ASSIGNMENT.contains(&ctx.rpc.as_str());
+    if !caller.assigned && !open && caller.scope.only_former() {
+        // A former member's people read what it took part in, nothing more.
+        if !directory.reads_only(&ctx.rpc) {
+            return Err(Refusal::Unassigned(ApiError::PermissionDenied(format!(
+                "{} has left its collaborations: its people may read their history up to the day it left, not change anything",
+                ctx.principal.tenant
+            ))));
+        }
+    } else if !caller.assigned && !open {
         return Err(Refusal::Unassigned(ApiError::PermissionDenied(format!(
             "{} holds no role or seat in {} on {}: only WhoAmI is open until an administrator assigns one",
             ctx.principal.subject, ctx.principal.tenant, ctx.today

@@ -1,6 +1,6 @@
 //! Who is calling, for which municipality, and what they may see.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::ApiError;
 use crate::ids::{CollaborationId, TenantId};
@@ -17,8 +17,9 @@ pub struct Principal {
 }
 
 /// What a principal may see, resolved once per request: the home tenant,
-/// the collaborations it is a member of on the request's date, and the
-/// municipalities that share at least one of those collaborations (peers).
+/// the collaborations it is a member of on the request's date, the
+/// municipalities that share at least one of those collaborations (peers),
+/// and the collaborations it has left, whose history it may still read.
 /// The database layer turns this into both the query filter and the
 /// PostgreSQL row-level-security settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,19 @@ pub struct TenantScope {
     pub tenant: TenantId,
     pub collaborations: Vec<CollaborationId>,
     pub peers: Vec<TenantId>,
+    /// Collaborations left before the request's date: their shared rows
+    /// created before the end of the last day of membership stay readable
+    /// (never writable), so a former member keeps what it took part in.
+    pub former: Vec<Former>,
+}
+
+/// A collaboration the municipality has left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Former {
+    pub collaboration: CollaborationId,
+    /// The first instant after the last day of membership (midnight in
+    /// Europe/Stockholm): shared rows created before it stay readable.
+    pub until: DateTime<Utc>,
 }
 
 impl TenantScope {
@@ -35,7 +49,24 @@ impl TenantScope {
             tenant,
             collaborations: Vec::new(),
             peers: Vec::new(),
+            former: Vec::new(),
         }
+    }
+
+    /// Whether the municipality may read a collaboration: a member on the
+    /// request's date, or a former member (of its history up to leaving).
+    pub fn reads(&self, collaboration: &CollaborationId) -> bool {
+        self.collaborations.contains(collaboration)
+            || self
+                .former
+                .iter()
+                .any(|f| &f.collaboration == collaboration)
+    }
+
+    /// A municipality that belongs to no collaboration on the date but has
+    /// left one: its people may read that history and do nothing else.
+    pub fn only_former(&self) -> bool {
+        self.collaborations.is_empty() && !self.former.is_empty()
     }
 
     /// Whether a row with these keys is visible (DESIGN.md §3).
@@ -158,6 +189,15 @@ pub trait Directory: Send + Sync + 'static {
     /// that asks the roles service over the network does so with the
     /// request's credentials.
     async fn resolve_caller(&self, ctx: &RequestContext) -> Result<Caller, ApiError>;
+
+    /// Whether `rpc` (a full gRPC path) only reads what the caller's
+    /// municipality may see, needing no permission of its own: what the
+    /// people of a former member ([`TenantScope::only_former`]) may still
+    /// call. None, unless the directory knows the calls.
+    fn reads_only(&self, rpc: &str) -> bool {
+        let _ = rpc;
+        false
+    }
 }
 
 #[cfg(test)]
@@ -194,6 +234,7 @@ mod tests {
             tenant: TenantId::parse("tranemo").unwrap(),
             collaborations: vec![c1],
             peers: vec![],
+            former: vec![],
         };
         assert!(scope.can_see(Some("tranemo"), None));
         assert!(!scope.can_see(Some("ulricehamn"), None));

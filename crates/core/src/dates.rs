@@ -16,6 +16,19 @@ pub fn today() -> NaiveDate {
     stockholm_date(Utc::now())
 }
 
+/// The first instant after day `d` in Stockholm: midnight starting the
+/// next day, in UTC (midnight always exists in Stockholm: summer time
+/// changes at 02:00 and 03:00).
+pub fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let next = d.succ_opt().unwrap_or(NaiveDate::MAX);
+    Stockholm
+        .from_local_datetime(&next.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| next.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
 /// A date as its proto message.
 pub fn to_proto(d: NaiveDate) -> Date {
     use chrono::Datelike;
@@ -56,6 +69,22 @@ pub fn timestamp(t: DateTime<Utc>) -> samverkan_proto::Timestamp {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn end_of_a_day_in_stockholm() {
+        // Winter (+1): 15 January ends at 23:00 UTC.
+        let d = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+        assert_eq!(
+            end_of_day(d),
+            Utc.with_ymd_and_hms(2026, 1, 15, 23, 0, 0).unwrap()
+        );
+        // Summer (+2): 15 June ends at 22:00 UTC.
+        let d = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        assert_eq!(
+            end_of_day(d),
+            Utc.with_ymd_and_hms(2026, 6, 15, 22, 0, 0).unwrap()
+        );
+    }
 
     #[test]
     fn stockholm_midnight_is_the_next_day_before_utc_midnight() {

@@ -6,8 +6,48 @@ use chrono::NaiveDate;
 use samverkan_proto::common::v1::Date;
 use uuid::Uuid;
 
+use crate::context::RequestContext;
 use crate::dates;
 use crate::error::ApiError;
+use crate::ids::CollaborationId;
+
+/// The collaboration a request concerns: the one named in `field`, which
+/// the caller's municipality must belong to or have left (a former member
+/// reads its history) — else NOT_FOUND; unnamed, the caller's only one.
+pub fn collaboration(
+    ctx: &RequestContext,
+    field: &str,
+    s: &str,
+) -> Result<CollaborationId, ApiError> {
+    let scope = &ctx.scope;
+    if s.is_empty() {
+        let former: Vec<CollaborationId> = scope.former.iter().map(|f| f.collaboration).collect();
+        let candidates = if scope.only_former() {
+            former.as_slice()
+        } else {
+            scope.collaborations.as_slice()
+        };
+        return match candidates {
+            [only] => Ok(*only),
+            [] => Err(ApiError::precondition(
+                "NO_COLLABORATION",
+                format!("municipalities/{}", ctx.principal.tenant),
+                "the caller's municipality is not a member of any collaboration today",
+            )),
+            _ => Err(ApiError::invalid_field(
+                field,
+                "required: the caller's municipality is in several collaborations",
+            )),
+        };
+    }
+    let id: CollaborationId = s
+        .parse()
+        .map_err(|_| ApiError::invalid_field(field, "must be a collaboration id (UUID)"))?;
+    if !scope.reads(&id) {
+        return Err(ApiError::not_found("collaboration", s));
+    }
+    Ok(id)
+}
 
 /// Refuses a field the server sets (an id, a create time, an etag, a
 /// version) when a create request carries it: such a field is never

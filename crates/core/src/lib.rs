@@ -12,7 +12,7 @@ pub mod paging;
 pub mod remote;
 pub mod text;
 
-pub use context::{Caller, Credentials, Directory, Principal, RequestContext, TenantScope};
+pub use context::{Caller, Credentials, Directory, Former, Principal, RequestContext, TenantScope};
 pub use error::{ApiError, FieldViolation};
 pub use ids::{CollaborationId, TenantId, new_uuid};
 pub use money::Money;

@@ -131,6 +131,7 @@ pub fn system_context(collaboration: CollaborationId, acting_for: TenantId) -> R
             tenant: acting_for,
             collaborations: vec![collaboration],
             peers: Vec::new(),
+            former: Vec::new(),
         },
         "outbox",
     )

@@ -1,7 +1,8 @@
 //! The tenancy rule (DESIGN.md §3), twice: as PostgreSQL row-level-security
 //! policies that migrations install, and as the sea-orm condition that
-//! every query of a tenant-scoped table adds. Both read the same three
-//! values of the request: tenant, collaborations and peers.
+//! every query of a tenant-scoped table adds. Both read the same four
+//! values of the request: tenant, collaborations, peers and the
+//! collaborations the tenant has left (`former`).
 
 use samverkan_core::TenantScope;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr};
@@ -15,6 +16,27 @@ pub const COLLABORATIONS: &str =
 /// Municipalities sharing a collaboration with the request's municipality.
 pub const PEERS: &str =
     "string_to_array(nullif(current_setting('samverkan.peers', true), ''), ',')";
+
+/// Collaborations the municipality has left, each as `uuid@instant`: the
+/// collaboration and the first instant after its last day of membership.
+pub const FORMER: &str =
+    "string_to_array(nullif(current_setting('samverkan.former', true), ''), ',')";
+
+/// A former member's history: rows of a collaboration it has left that
+/// were created before it left. Only for tables with `create_time`; a
+/// reading rule, never a writing one.
+pub fn former_history() -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM unnest({FORMER}) AS f(v) \
+           WHERE split_part(f.v, '@', 1)::uuid = collaboration_id \
+             AND create_time < split_part(f.v, '@', 2)::timestamptz))"
+    )
+}
+
+/// A table's reading rule widened to the history of collaborations left.
+pub fn or_former_history(rule: &str) -> String {
+    format!("({rule} OR {})", former_history())
+}
 
 /// The one rule: private to the tenant, or shared with one of its
 /// collaborations. `owner_tenant` and `collaboration_id` are the columns.
@@ -67,8 +89,9 @@ pub async fn install<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The application half of [`shared_or_private`]: the condition every query
-/// of a shared-or-private table adds.
+/// The application half of [`shared_or_private`] (and of
+/// [`former_history`]): the condition every query of a shared-or-private
+/// table adds.
 pub fn visible<O: ColumnTrait, C: ColumnTrait>(
     scope: &TenantScope,
     owner: O,
@@ -76,12 +99,30 @@ pub fn visible<O: ColumnTrait, C: ColumnTrait>(
 ) -> Condition {
     Condition::any()
         .add(owner.eq(scope.tenant.as_str()))
-        .add(collaboration.is_in(scope.collaborations.iter().map(|c| c.0)))
+        .add(shared(scope, collaboration))
 }
 
-/// The application half of [`shared_only`].
+/// The application half of [`shared_only`] (and of [`former_history`]).
 pub fn shared<C: ColumnTrait>(scope: &TenantScope, collaboration: C) -> Condition {
-    Condition::all().add(collaboration.is_in(scope.collaborations.iter().map(|c| c.0)))
+    let now = collaboration.is_in(scope.collaborations.iter().map(|c| c.0));
+    // The history of collaborations left, read through the table's own
+    // `create_time`; a table without one shows a former member nothing.
+    let Some(created) = (!scope.former.is_empty())
+        .then(|| C::from_str("create_time").ok())
+        .flatten()
+    else {
+        return Condition::any().add(now);
+    };
+    scope
+        .former
+        .iter()
+        .fold(Condition::any().add(now), |any, f| {
+            any.add(
+                Condition::all()
+                    .add(collaboration.eq(f.collaboration.0))
+                    .add(created.lt(f.until)),
+            )
+        })
 }
 
 /// The application half of [`private_only`].

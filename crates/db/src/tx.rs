@@ -50,13 +50,14 @@ impl Database {
                 _ => db_err(e),
             })?;
         if self.backend() == Backend::Postgres {
-            let (tenant, collabs, peers) = settings(&ctx.scope);
+            let (tenant, collabs, peers, former) = settings(&ctx.scope);
             txn.query_one_raw(Statement::from_sql_and_values(
                 sea_orm::DbBackend::Postgres,
                 "select set_config('samverkan.tenant', $1, true), \
                         set_config('samverkan.collaborations', $2, true), \
-                        set_config('samverkan.peers', $3, true)",
-                [tenant.into(), collabs.into(), peers.into()],
+                        set_config('samverkan.peers', $3, true), \
+                        set_config('samverkan.former', $4, true)",
+                [tenant.into(), collabs.into(), peers.into(), former.into()],
             ))
             .await
             .map_err(db_err)?;
@@ -70,13 +71,20 @@ impl Database {
     }
 }
 
-/// The three settings as PostgreSQL reads them: comma-separated lists.
-fn settings(scope: &TenantScope) -> (String, String, String) {
+/// The four settings as PostgreSQL reads them: comma-separated lists, a
+/// former collaboration as `uuid@instant` (see [`crate::rls::FORMER`]).
+fn settings(scope: &TenantScope) -> (String, String, String, String) {
     let join = |it: &mut dyn Iterator<Item = String>| it.collect::<Vec<_>>().join(",");
     (
         scope.tenant.to_string(),
         join(&mut scope.collaborations.iter().map(ToString::to_string)),
         join(&mut scope.peers.iter().map(ToString::to_string)),
+        join(
+            &mut scope
+                .former
+                .iter()
+                .map(|f| format!("{}@{}", f.collaboration, f.until.to_rfc3339())),
+        ),
     )
 }
 

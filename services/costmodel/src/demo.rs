@@ -118,6 +118,7 @@ pub async fn load(db: &Database) -> Result<Loaded, ApiError> {
         tenant: tenant(HOST)?,
         collaborations: vec![COLLABORATION_ID],
         peers,
+        former: Vec::new(),
     };
     let ctx = RequestContext::system(scope, "demo");
     let tx = db.begin(&ctx, SERVICE, Access::Write).await?;

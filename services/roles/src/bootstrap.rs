@@ -104,6 +104,7 @@ pub async fn bootstrap(db: &Database, spec: &Spec) -> Result<Loaded, ApiError> {
             tenant: host.clone(),
             collaborations: vec![collaboration],
             peers: vec![],
+            former: Vec::new(),
         };
         let ctx = RequestContext::system(scope, "demo");
         let tx = db.begin(&ctx, SERVICE, Access::Write).await?;
@@ -124,6 +125,7 @@ pub async fn bootstrap(db: &Database, spec: &Spec) -> Result<Loaded, ApiError> {
             tenant: t.clone(),
             collaborations: vec![collaboration],
             peers: vec![],
+            former: Vec::new(),
         };
         let ctx = RequestContext::system(scope, "demo");
         let tx = db.begin(&ctx, SERVICE, Access::Write).await?;
@@ -175,6 +177,7 @@ async fn load_organisation(
         tenant: tenant(&spec.host)?,
         collaborations: vec![collaboration],
         peers,
+        former: Vec::new(),
     };
     let ctx = RequestContext::system(scope, "demo");
     let tx = db.begin(&ctx, SERVICE, Access::Write).await?;

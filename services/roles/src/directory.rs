@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use samverkan_core::{
-    ApiError, Caller, CollaborationId, Directory, RequestContext, TenantId, TenantScope,
+    ApiError, Caller, CollaborationId, Directory, Former, RequestContext, TenantId, TenantScope,
+    dates,
 };
 use samverkan_db::{Access, Database};
 
@@ -64,6 +65,7 @@ impl LocalDirectory {
             None => None,
         };
         let own = store::memberships_in_force(&tx, on).await?;
+        let ended = store::memberships_ended(&tx, on).await?;
         tx.commit().await?;
         let mut collaborations: Vec<CollaborationId> = own
             .iter()
@@ -71,8 +73,14 @@ impl LocalDirectory {
             .collect();
         collaborations.sort();
         collaborations.dedup();
+        let former = former_memberships(
+            &collaborations,
+            ended.iter().filter_map(|(m, _)| {
+                Some((CollaborationId(m.collaboration_id), m.joined_on, m.left_on?))
+            }),
+        );
         let unregistered = subject.is_some() && person.is_none();
-        if collaborations.is_empty() || unregistered {
+        if (collaborations.is_empty() && former.is_empty()) || unregistered {
             // Outside every collaboration nobody holds a role; an unknown
             // person is refused whatever the scope.
             return Ok(Some(Found {
@@ -82,16 +90,29 @@ impl LocalDirectory {
             }));
         }
 
-        // Then within those collaborations: who else is a member today, and
-        // whether the person holds a role or seat in one of them.
+        // Then within those collaborations: who else is a member today (or
+        // was, during a membership since ended), and whether the person
+        // holds a role or seat in one of them.
         let scope = TenantScope {
             tenant: tenant.clone(),
             collaborations,
             peers: Vec::new(),
+            former: former.iter().map(|(f, _, _)| *f).collect(),
         };
         let ctx = RequestContext::system(scope.clone(), "resolve scope");
         let tx = self.db.begin(&ctx, SERVICE, Access::Read).await?;
-        let all = store::memberships_in_force(&tx, on).await?;
+        let mut others: Vec<String> = store::memberships_in_force(&tx, on)
+            .await?
+            .into_iter()
+            .map(|(m, _)| m.municipality_id)
+            .collect();
+        for (f, joined_on, left_on) in &former {
+            for (m, _) in store::members(&tx, f.collaboration, None).await? {
+                if overlaps((m.joined_on, m.left_on), (*joined_on, *left_on)) {
+                    others.push(m.municipality_id);
+                }
+            }
+        }
         let assigned = match person {
             Some(p) => {
                 let filter = store::AssignmentFilter {
@@ -109,10 +130,10 @@ impl LocalDirectory {
             None => false,
         };
         tx.commit().await?;
-        let mut peers: Vec<TenantId> = all
+        let mut peers: Vec<TenantId> = others
             .iter()
-            .filter(|(m, _)| m.municipality_id != tenant.as_str())
-            .filter_map(|(m, _)| TenantId::parse(&m.municipality_id).ok())
+            .filter(|m| *m != tenant.as_str())
+            .filter_map(|m| TenantId::parse(m).ok())
             .collect();
         peers.sort();
         peers.dedup();
@@ -122,6 +143,43 @@ impl LocalDirectory {
             assigned,
         }))
     }
+}
+
+/// The collaborations left, from `(collaboration, joined_on, left_on)` of
+/// ended memberships, that the municipality is not a member of again
+/// (`current`): each with the first and last day of the membership that
+/// ended last.
+fn former_memberships(
+    current: &[CollaborationId],
+    ended: impl Iterator<Item = (CollaborationId, NaiveDate, NaiveDate)>,
+) -> Vec<(Former, NaiveDate, NaiveDate)> {
+    let mut last: Vec<(CollaborationId, NaiveDate, NaiveDate)> = Vec::new();
+    for (c, joined, left) in ended.filter(|(c, _, _)| !current.contains(c)) {
+        match last.iter_mut().find(|(k, _, _)| *k == c) {
+            Some(seen) if seen.2 < left => *seen = (c, joined, left),
+            Some(_) => {}
+            None => last.push((c, joined, left)),
+        }
+    }
+    last.sort();
+    last.into_iter()
+        .map(|(collaboration, joined, left)| {
+            let until = dates::end_of_day(left);
+            (
+                Former {
+                    collaboration,
+                    until,
+                },
+                joined,
+                left,
+            )
+        })
+        .collect()
+}
+
+/// Whether two membership periods (first day, last day if ended) share a day.
+fn overlaps(a: (NaiveDate, Option<NaiveDate>), b: (NaiveDate, NaiveDate)) -> bool {
+    a.0 <= b.1 && a.1.is_none_or(|end| end >= b.0)
 }
 
 #[async_trait::async_trait]
@@ -148,6 +206,10 @@ impl Directory for LocalDirectory {
             scope: found.scope,
             assigned: found.assigned,
         })
+    }
+
+    fn reads_only(&self, rpc: &str) -> bool {
+        crate::domain::permissions::reads_only(rpc)
     }
 }
 
@@ -264,20 +326,54 @@ impl Directory for RemoteDirectory {
             .collect();
         collaborations.sort();
         collaborations.dedup();
+        let former = former_memberships(
+            &collaborations,
+            me.former_memberships.iter().filter_map(|m| {
+                let c = m
+                    .collaboration
+                    .as_ref()?
+                    .id
+                    .parse::<CollaborationId>()
+                    .ok()?;
+                let joined = dates::from_proto(m.joined_on.as_ref()?, "joined_on").ok()?;
+                let left = dates::from_proto(m.left_on.as_ref()?, "left_on").ok()?;
+                Some((c, joined, left))
+            }),
+        );
         let mut peers = Vec::new();
         for c in &collaborations {
+            peers.extend(
+                self.roles
+                    .members_on(ctx, &c.to_string(), ctx.today)
+                    .await?,
+            );
+        }
+        for (f, joined_on, left_on) in &former {
             for m in self
                 .roles
-                .members_on(ctx, &c.to_string(), ctx.today)
+                .membership_history(ctx, &f.collaboration.to_string())
                 .await?
             {
-                if m != tenant.as_str()
-                    && let Ok(t) = TenantId::parse(&m)
+                let period = (
+                    m.joined_on
+                        .as_ref()
+                        .and_then(|d| dates::from_proto(d, "joined_on").ok()),
+                    m.left_on
+                        .as_ref()
+                        .and_then(|d| dates::from_proto(d, "left_on").ok()),
+                );
+                if let (Some(joined), left) = period
+                    && overlaps((joined, left), (*joined_on, *left_on))
                 {
-                    peers.push(t);
+                    peers.push(m.municipality_id);
                 }
             }
         }
+        let mut peers: Vec<TenantId> = peers
+            .iter()
+            .filter(|m| *m != tenant.as_str())
+            .filter_map(|m| TenantId::parse(m).ok())
+            .collect();
         peers.sort();
         peers.dedup();
         let caller = Caller {
@@ -285,10 +381,57 @@ impl Directory for RemoteDirectory {
                 tenant,
                 collaborations,
                 peers,
+                former: former.iter().map(|(f, _, _)| *f).collect(),
             },
             assigned,
         };
         self.remember(key, caller.clone());
         Ok(caller)
+    }
+
+    fn reads_only(&self, rpc: &str) -> bool {
+        crate::domain::permissions::reads_only(rpc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_collaboration_left_reads_until_the_end_of_the_last_membership() {
+        let (a, b) = (
+            CollaborationId(uuid::Uuid::from_u128(1)),
+            CollaborationId(uuid::Uuid::from_u128(2)),
+        );
+        let ended = [
+            (a, d(2020, 1, 1), d(2021, 12, 31)),
+            (a, d(2023, 1, 1), d(2024, 6, 30)),
+            (b, d(2022, 1, 1), d(2022, 12, 31)),
+        ];
+        // Left a twice: the later membership counts.
+        let former = former_memberships(&[], ended.into_iter());
+        assert_eq!(former.len(), 2);
+        assert_eq!(former[0].0.collaboration, a);
+        assert_eq!(former[0].0.until, dates::end_of_day(d(2024, 6, 30)));
+        assert_eq!((former[0].1, former[0].2), (d(2023, 1, 1), d(2024, 6, 30)));
+        // A member again of b: b is no former collaboration.
+        let former = former_memberships(&[b], ended.into_iter());
+        assert_eq!(former.len(), 1);
+        assert_eq!(former[0].0.collaboration, a);
+    }
+
+    #[test]
+    fn peers_are_those_whose_membership_shared_a_day() {
+        let ours = (d(2023, 1, 1), d(2024, 6, 30));
+        assert!(overlaps((d(2020, 1, 1), None), ours));
+        assert!(overlaps((d(2024, 6, 30), None), ours));
+        assert!(overlaps((d(2020, 1, 1), Some(d(2023, 1, 1))), ours));
+        assert!(!overlaps((d(2024, 7, 1), None), ours));
+        assert!(!overlaps((d(2020, 1, 1), Some(d(2022, 12, 31))), ours));
     }
 }

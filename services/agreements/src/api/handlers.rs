@@ -34,28 +34,9 @@ fn link_line(field: &str, s: &str) -> Result<String, ApiError> {
     required_line(field, s, 2000)
 }
 
-/// The caller's only collaboration (agreements are per collaboration).
+/// The collaboration named in `collaboration_id`, or the caller's only one.
 fn only_collaboration(ctx: &RequestContext, requested: &str) -> Result<CollaborationId, ApiError> {
-    if !requested.is_empty() {
-        let id: CollaborationId = requested
-            .parse()
-            .map_err(|_| ApiError::invalid_field("collaboration_id", "must be a UUID"))?;
-        return if ctx.scope.collaborations.contains(&id) {
-            Ok(id)
-        } else {
-            Err(ApiError::not_found("collaboration", requested))
-        };
-    }
-    match ctx.scope.collaborations.as_slice() {
-        [only] => Ok(*only),
-        [] => Err(ApiError::PermissionDenied(
-            "the caller's municipality is not a member of any collaboration".into(),
-        )),
-        _ => Err(ApiError::invalid_field(
-            "collaboration_id",
-            "required: the caller's municipality is in several collaborations",
-        )),
-    }
+    samverkan_core::fields::collaboration(ctx, "collaboration_id", requested)
 }
 
 fn phase_of(r: &revision::Model) -> Result<Phase, ApiError> {

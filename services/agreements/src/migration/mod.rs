@@ -1,5 +1,6 @@
 //! The agreements service's tables, with their own migration table.
 
+use samverkan_db::migration::{FormerHistory, Rule};
 use sea_orm_migration::prelude::*;
 
 mod m0001_agreements;
@@ -13,6 +14,16 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_agreements::Migration),
             Box::new(m0002_agreements_by_collaboration::Migration),
+            Box::new(FormerHistory {
+                name: "m0003_former_history",
+                tables: &[
+                    ("proposals", Rule::SharedOrPrivate),
+                    ("approvals", Rule::SharedOrPrivate),
+                    ("agreements", Rule::SharedOnly),
+                    ("agreement_versions", Rule::SharedOnly),
+                    ("revisions", Rule::SharedOnly),
+                ],
+            }),
         ]
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use samverkan_core::dates::{self, timestamp};
 use samverkan_core::text::required_line;
-use samverkan_core::{ApiError, CollaborationId, RequestContext};
+use samverkan_core::{ApiError, RequestContext};
 use samverkan_proto::costmodel::v1 as pb;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -22,30 +22,9 @@ pub use samverkan_core::fields::{date, opt_uuid, uuid};
 
 // ---- ids, text, periods -----------------------------------------------------
 
-/// The collaboration a request concerns: the one named, which must be one
-/// of the caller's (else NOT_FOUND), or the caller's only one.
+/// The collaboration a request concerns ([`samverkan_core::fields::collaboration`]).
 pub fn collaboration(ctx: &RequestContext, field: &str, s: &str) -> Result<Uuid, ApiError> {
-    if s.is_empty() {
-        return match ctx.scope.collaborations.as_slice() {
-            [only] => Ok(only.0),
-            [] => Err(ApiError::precondition(
-                "NO_COLLABORATION",
-                format!("municipalities/{}", ctx.principal.tenant),
-                "the caller's municipality is not a member of any collaboration today",
-            )),
-            _ => Err(ApiError::invalid_field(
-                field,
-                "required: the caller's municipality is in several collaborations",
-            )),
-        };
-    }
-    let id: CollaborationId = s
-        .parse()
-        .map_err(|_| ApiError::invalid_field(field, "must be a collaboration id (UUID)"))?;
-    if !ctx.scope.collaborations.contains(&id) {
-        return Err(ApiError::not_found("collaboration", s));
-    }
-    Ok(id.0)
+    samverkan_core::fields::collaboration(ctx, field, s).map(|c| c.0)
 }
 
 /// A code (service code, driver name): lowercase letters, digits, `-` and

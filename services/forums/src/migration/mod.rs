@@ -1,5 +1,6 @@
 //! The forums service's tables, with their own migration table.
 
+use samverkan_db::migration::{FormerHistory, Rule};
 use sea_orm_migration::prelude::*;
 
 mod m0001_forums;
@@ -21,6 +22,16 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_agenda_numbers_unique::Migration),
             Box::new(m0005_meeting_changes::Migration),
             Box::new(m0006_paragraphs_by_corrected::Migration),
+            Box::new(FormerHistory {
+                name: "m0007_former_history",
+                tables: &[
+                    ("matters", Rule::SharedOrPrivate),
+                    ("documents", Rule::SharedOrPrivate),
+                    ("meetings", Rule::SharedOnly),
+                    ("agenda_items", Rule::SharedOnly),
+                    ("paragraphs", Rule::SharedOnly),
+                ],
+            }),
         ]
     }
 

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use samverkan_core::dates::{self, timestamp};
-use samverkan_core::{ApiError, CollaborationId, RequestContext, TenantId};
+use samverkan_core::{ApiError, TenantId};
 use samverkan_proto::roles::v1 as pb;
 
 use crate::domain::catalogue::{Scope, SeatKind};
@@ -175,36 +175,7 @@ pub fn forum_pb(
     }
 }
 
-/// The collaboration a request names, which must be one of the caller's
-/// (someone else's answers NOT_FOUND, like one that does not exist). Empty
-/// means the caller's only collaboration.
-pub fn collaboration(
-    ctx: &RequestContext,
-    field: &str,
-    s: &str,
-) -> Result<CollaborationId, ApiError> {
-    if s.is_empty() {
-        return match ctx.scope.collaborations.as_slice() {
-            [only] => Ok(*only),
-            [] => Err(ApiError::precondition(
-                "NO_COLLABORATION",
-                format!("municipalities/{}", ctx.principal.tenant),
-                "the caller's municipality is not a member of any collaboration today",
-            )),
-            _ => Err(ApiError::invalid_field(
-                field,
-                "required: the caller's municipality is in several collaborations",
-            )),
-        };
-    }
-    let id: CollaborationId = s
-        .parse()
-        .map_err(|_| ApiError::invalid_field(field, "must be a collaboration id (UUID)"))?;
-    if !ctx.scope.collaborations.contains(&id) {
-        return Err(ApiError::not_found("collaboration", s));
-    }
-    Ok(id)
-}
+pub use samverkan_core::fields::collaboration;
 
 /// Optional single-line free text with a length limit (trimmed).
 pub fn opt_text(field: &str, s: &str, max_chars: usize) -> Result<String, ApiError> {

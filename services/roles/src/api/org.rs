@@ -66,10 +66,23 @@ impl Handlers {
         let person = store::person_by_subject(&tx, &ctx.principal.subject)
             .await?
             .ok_or_else(|| ApiError::internal("authenticated person missing from the registry"))?;
-        let memberships = store::memberships_in_force(&tx, ctx.today)
+        let memberships: Vec<pb::Membership> = store::memberships_in_force(&tx, ctx.today)
             .await?
             .into_iter()
             .filter(|(m, _)| m.municipality_id == ctx.principal.tenant.as_str())
+            .map(membership_pb)
+            .collect();
+        // Those the scope still reads the history of (a collaboration left
+        // and not joined again), the membership that ended last of each.
+        let former_memberships = store::memberships_ended(&tx, ctx.today)
+            .await?
+            .into_iter()
+            .filter(|(m, _)| {
+                ctx.scope.former.iter().any(|f| {
+                    m.left_on.map(dates::end_of_day) == Some(f.until)
+                        && f.collaboration.0 == m.collaboration_id
+                })
+            })
             .map(membership_pb)
             .collect();
         let filter = AssignmentFilter {
@@ -88,6 +101,7 @@ impl Handlers {
             request_date: Some(dates::to_proto(ctx.today)),
             assignments: assignments.into_iter().map(assignment_pb).collect(),
             seats: seats.into_iter().map(seat_pb).collect(),
+            former_memberships,
         })
     }
 
@@ -519,6 +533,7 @@ impl Handlers {
             tenant: municipality.clone(),
             collaborations: vec![collab],
             peers: Vec::new(),
+            former: Vec::new(),
         };
         let acting = RequestContext {
             principal: Principal {

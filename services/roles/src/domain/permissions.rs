@@ -960,6 +960,13 @@ pub fn call_for(full_method: &str) -> Option<&'static Call> {
     })
 }
 
+/// Whether the call at `rpc` (a gRPC path, `/package.Service/Method`)
+/// needs only membership ([`Needs::Member`]): it reads what the caller's
+/// municipality may see. These are what a former member's people may call.
+pub fn reads_only(rpc: &str) -> bool {
+    call_for(rpc.strip_prefix('/').unwrap_or(rpc)).is_some_and(|c| matches!(c.needs, Needs::Member))
+}
+
 /// Whether every person of the resource's municipality holds `action`,
 /// role or seat or not: it has a grant that asks for neither
 /// ([`Grant::AnyMember`], [`Grant::OwnMunicipality`]). A call that needs
@@ -991,7 +998,8 @@ pub fn render_markdown() -> String {
          request's date may call `WhoAmI` and nothing else (`PERMISSION_DENIED`). Every read that does not name a \
          permission (**member** under \"What each call needs\" below) — the collaboration's meetings, matters, minutes, decisions, agreements, cost model and \
          register of people — is open to any person of a member municipality who holds at least one role or seat, \
-         and shows only what that municipality may see.\n\n\
+         and shows only what that municipality may see. A municipality that has left every collaboration it was in \
+         keeps these reads, for what was recorded up to its last day of membership, and nothing else (ADR 0013).\n\n\
          | action | what | who |\n|---|---|---|\n",
     );
     for p in PERMISSIONS {
@@ -1146,6 +1154,24 @@ mod tests {
             ..Default::default()
         };
         assert!(decide("activities.update", &f, &t).unwrap().allowed);
+    }
+
+    #[test]
+    fn a_former_member_reads_and_calls_nothing_else() {
+        assert!(reads_only(
+            "/samverkan.forums.v1.ForumsService/ListMeetings"
+        ));
+        assert!(reads_only(
+            "/samverkan.costmodel.v1.CostModelService/ComputeBill"
+        ));
+        assert!(!reads_only(
+            "/samverkan.forums.v1.ForumsService/CreateMatter"
+        ));
+        assert!(!reads_only(
+            "/samverkan.costmodel.v1.CostModelService/ExplainChange"
+        ));
+        assert!(!reads_only("/samverkan.roles.v1.RolesService/WhoAmI"));
+        assert!(!reads_only("/samverkan.forums.v1.ForumsService/NoSuchCall"));
     }
 
     #[test]

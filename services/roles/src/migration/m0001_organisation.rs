@@ -81,14 +81,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         let conn = manager.get_connection();
-        // A membership is seen by the member itself (so its scope can be
-        // resolved at all) and by everyone in the collaboration.
-        let membership_rule = format!(
-            "(municipality_id = {} OR collaboration_id = ANY ({}))",
-            rls::TENANT,
-            rls::COLLABORATIONS
-        );
-        rls::install(conn, "memberships", &membership_rule, &membership_rule).await?;
+        let rule = membership_rule();
+        rls::install(conn, "memberships", &rule, &rule).await?;
         rls::install(
             conn,
             "people",
@@ -97,4 +91,14 @@ impl MigrationTrait for Migration {
         )
         .await
     }
+}
+
+/// A membership is seen by the member itself (so its scope can be
+/// resolved at all) and by everyone in the collaboration.
+pub(super) fn membership_rule() -> String {
+    format!(
+        "(municipality_id = {} OR collaboration_id = ANY ({}))",
+        rls::TENANT,
+        rls::COLLABORATIONS
+    )
 }

@@ -1,5 +1,6 @@
 //! The roles service's tables, with their own migration table.
 
+use samverkan_db::migration::{FormerHistory, Rule};
 use sea_orm_migration::prelude::*;
 
 mod m0001_organisation;
@@ -17,6 +18,20 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_catalogue::Migration),
             Box::new(m0003_collaboration_etag::Migration),
             Box::new(m0004_collaboration_administrator::Migration),
+            Box::new(FormerHistory {
+                name: "m0005_former_history",
+                tables: &[
+                    (
+                        "memberships",
+                        Rule::Own(m0001_organisation::membership_rule),
+                    ),
+                    ("roles", Rule::SharedOnly),
+                    ("forums", Rule::SharedOnly),
+                    ("mandates", Rule::SharedOnly),
+                    ("assignments", Rule::SharedOnly),
+                    ("seats", Rule::SharedOnly),
+                ],
+            }),
         ]
     }
 

@@ -23,11 +23,13 @@ fn in_force_on(on: NaiveDate) -> Condition {
         )
 }
 
+/// A municipality's own memberships, and those of the collaborations it
+/// belongs to (or, recorded before it left, belonged to).
 fn membership_visible(tx: &Tx) -> Condition {
     let scope = tx.scope();
     Condition::any()
         .add(membership::Column::MunicipalityId.eq(scope.tenant.as_str()))
-        .add(membership::Column::CollaborationId.is_in(scope.collaborations.iter().map(|c| c.0)))
+        .add(rls::shared(scope, membership::Column::CollaborationId))
 }
 
 /// The municipality with this id, if the deployment knows it.
@@ -58,6 +60,14 @@ pub async fn memberships_in_force(tx: &Tx, on: NaiveDate) -> Result<Vec<Membersh
         .all(tx.conn())
         .await
         .map_err(db_err)?;
+    with_collaborations(tx, rows).await
+}
+
+/// Memberships with their collaborations, in one more query.
+async fn with_collaborations(
+    tx: &Tx,
+    rows: Vec<membership::Model>,
+) -> Result<Vec<MembershipRow>, ApiError> {
     let mut ids: Vec<Uuid> = rows.iter().map(|m| m.collaboration_id).collect();
     ids.sort();
     ids.dedup();
@@ -73,6 +83,20 @@ pub async fn memberships_in_force(tx: &Tx, on: NaiveDate) -> Result<Vec<Membersh
             Some((m, c))
         })
         .collect())
+}
+
+/// The scope's own memberships whose last day is before `on`, with their
+/// collaborations: what a former member may still read the history of.
+pub async fn memberships_ended(tx: &Tx, on: NaiveDate) -> Result<Vec<MembershipRow>, ApiError> {
+    let rows = membership::Entity::find()
+        .filter(membership::Column::MunicipalityId.eq(tx.scope().tenant.as_str()))
+        .filter(membership::Column::LeftOn.lt(on))
+        .order_by_asc(membership::Column::JoinedOn)
+        .order_by_asc(membership::Column::Id)
+        .all(tx.conn())
+        .await
+        .map_err(db_err)?;
+    with_collaborations(tx, rows).await
 }
 
 /// The person with this identity-provider subject in the scope's own municipality.
@@ -266,7 +290,7 @@ pub async fn find_collaboration(
     tx: &Tx,
     id: CollaborationId,
 ) -> Result<Option<collaboration::Model>, ApiError> {
-    if !tx.scope().collaborations.contains(&id) {
+    if !tx.scope().reads(&id) {
         return Ok(None);
     }
     collaboration::Entity::find_by_id(id.0)
