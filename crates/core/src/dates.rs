@@ -6,6 +6,23 @@ use samverkan_proto::common::v1::Date;
 
 use crate::error::{ApiError, FieldViolation};
 
+/// The names of the months in Swedish, January first, as a date is
+/// written in running text ("3 mars 2026").
+pub const MONTHS_SV: [&str; 12] = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
 /// The calendar date in Stockholm at instant `now`.
 pub fn stockholm_date(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&Stockholm).date_naive()

@@ -88,27 +88,12 @@ fn parse_period(s: &str) -> Result<cpb::Period, String> {
     })
 }
 
-const MONTH_NAMES: [&str; 12] = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// A period as a Swedish reader writes it: "2025", "mars 2025".
 fn period_sv(p: Option<&cpb::Period>) -> String {
     match p {
         None => String::new(),
         Some(p) => match usize::try_from(p.month).ok().and_then(|m| m.checked_sub(1)) {
-            Some(i) if i < 12 => format!("{} {}", MONTH_NAMES[i], p.year),
+            Some(i) if i < 12 => format!("{} {}", samverkan_core::dates::MONTHS_SV[i], p.year),
             _ => p.year.to_string(),
         },
     }

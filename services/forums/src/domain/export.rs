@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Europe::Stockholm;
+use samverkan_core::dates::MONTHS_SV;
 
 /// An agenda item as exported.
 #[derive(Debug, Clone)]
@@ -96,20 +97,6 @@ pub struct Minutes {
 const WEEKDAYS: [&str; 7] = [
     "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag",
 ];
-const MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
 
 /// "torsdag 12 mars 2026" in Stockholm.
 pub fn swedish_date(t: DateTime<Utc>) -> String {
@@ -118,7 +105,7 @@ pub fn swedish_date(t: DateTime<Utc>) -> String {
         "{} {} {} {}",
         WEEKDAYS[l.weekday().num_days_from_monday() as usize],
         l.day(),
-        MONTHS[l.month0() as usize],
+        MONTHS_SV[l.month0() as usize],
         l.year()
     )
 }
@@ -126,7 +113,12 @@ pub fn swedish_date(t: DateTime<Utc>) -> String {
 /// "12 mars 2026" in Stockholm.
 pub fn swedish_day(t: DateTime<Utc>) -> String {
     let l = t.with_timezone(&Stockholm);
-    format!("{} {} {}", l.day(), MONTHS[l.month0() as usize], l.year())
+    format!(
+        "{} {} {}",
+        l.day(),
+        MONTHS_SV[l.month0() as usize],
+        l.year()
+    )
 }
 
 /// "13.00" in Stockholm (Swedish style).
