@@ -7,7 +7,7 @@ use samverkan_db::{Access, Backend};
 use samverkan_proto::roles::v1 as roles;
 use samverkan_proto::roles::v1::roles_service_client::RolesServiceClient;
 use samverkan_server::Svc;
-use samverkan_testkit::{TestDb, TestServer, backend_test};
+use samverkan_testkit::{Setup, TestDb, TestServer, backend_test, http_get};
 use sea_orm::{ConnectionTrait, Statement};
 use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;
@@ -46,8 +46,9 @@ async fn reflect(server: &TestServer, req: MessageRequest) -> MessageResponse {
 }
 
 /// A new version started before `samverkan migrate` ran is not ready: its
-/// health says NOT_SERVING until the database has every migration it
-/// needs, then SERVING without a restart.
+/// health says NOT_SERVING and its admin port's `/readyz` 503 until the
+/// database has every migration it needs, then SERVING and 200 without a
+/// restart.
 async fn not_ready_before_its_migrations(db: TestDb) {
     use sea_orm::TryGetable as _;
     // The database as an older version left it: forums' last migration
@@ -71,7 +72,14 @@ async fn not_ready_before_its_migrations(db: TestDb) {
     let pending = samverkan_server::pending_migrations(&db.app).await.unwrap();
     assert_eq!(pending, [format!("forums/{version}")]);
 
-    let server = TestServer::start(&db, &[Svc::Roles]).await;
+    let setup = Setup {
+        admin: true,
+        ..Default::default()
+    };
+    let server = TestServer::start_set_up(&db, &[Svc::Roles], setup).await;
+    let admin = server.admin.unwrap();
+    assert_eq!(http_get(admin, "/readyz").await.0, 503);
+    assert_eq!(http_get(admin, "/healthz").await.0, 200);
     let health = HealthClient::new(server.channel().await);
     let status = |mut h: HealthClient<tonic::transport::Channel>| async move {
         h.check(HealthCheckRequest {
@@ -97,6 +105,7 @@ async fn not_ready_before_its_migrations(db: TestDb) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         if status(health.clone()).await == ServingStatus::Serving as i32 {
+            assert_eq!(http_get(admin, "/readyz").await.0, 200);
             break;
         }
         assert!(
@@ -108,6 +117,69 @@ async fn not_ready_before_its_migrations(db: TestDb) {
     server.stop().await;
 }
 backend_test!(not_ready_before_its_migrations);
+
+/// The admin port's `/metrics` counts each call by method and status code,
+/// times it, and counts calls refused before any handler by reason.
+async fn metrics_on_the_admin_port(db: TestDb) {
+    let setup = Setup {
+        admin: true,
+        ..Default::default()
+    };
+    let server = TestServer::start_set_up(&db, &[Svc::Roles], setup).await;
+    let admin = server.admin.unwrap();
+    let mut roles = RolesServiceClient::new(server.channel().await);
+    for _ in 0..3 {
+        roles
+            .who_am_i(TestServer::as_person(
+                "anna.aberg@tranemo.se",
+                roles::WhoAmIRequest {},
+            ))
+            .await
+            .unwrap();
+    }
+    let err = roles
+        .get_person(TestServer::as_person(
+            "anna.aberg@tranemo.se",
+            roles::GetPersonRequest { id: "nej".into() },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    let err = roles
+        .who_am_i(tonic::Request::new(roles::WhoAmIRequest {}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+
+    let (status, text) = http_get(admin, "/metrics").await;
+    assert_eq!(status, 200);
+    // The metrics are the process's: other tests in this binary add to them.
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+    };
+    let who = r#"rpc="/samverkan.roles.v1.RolesService/WhoAmI""#;
+    assert!(value(&format!(r#"samverkan_rpc_calls_total{{code="OK",{who}}}"#)) >= 3.0);
+    assert!(
+        value(
+            r#"samverkan_rpc_calls_total{code="INVALID_ARGUMENT",rpc="/samverkan.roles.v1.RolesService/GetPerson"}"#
+        ) >= 1.0
+    );
+    assert!(
+        value(&format!(
+            r#"samverkan_rpc_duration_seconds_count{{code="OK",{who}}}"#
+        )) >= 3.0
+    );
+    assert!(value(r#"samverkan_auth_refusals_total{reason="missing_bearer"}"#) >= 1.0);
+    assert_eq!(http_get(admin, "/nothing").await.0, 404);
+    samverkan_testkit::figure(&format!(
+        "admin port: /metrics answered {} series lines",
+        text.lines().filter(|l| !l.starts_with('#')).count()
+    ));
+    server.stop().await;
+}
+backend_test!(metrics_on_the_admin_port);
 
 async fn health_and_reflection(db: TestDb) {
     let server = TestServer::start(&db, &[Svc::Roles]).await;

@@ -215,10 +215,13 @@ where
     }
 }
 
-/// Logs a refusal once, at `info` for a missing token and `warn` for
-/// everything else, with the reason, the token's issuer and key id as it
-/// claims them (never the token), within the rate limit.
+/// Counts a refusal by reason (`samverkan_auth_refusals_total`) and logs it
+/// once, at `info` for a missing token and `warn` for everything else, with
+/// the reason, the token's issuer and key id as it claims them (never the
+/// token), within the rate limit.
 fn log_refusal(refusals: &Refusals, refusal: &Refusal, path: &str, headers: &http::HeaderMap) {
+    // Counted whether or not the line is written.
+    samverkan_telemetry::metrics().auth_refusal(refusal.reason());
     let Some(suppressed) = refusals.admit(Instant::now()) else {
         return;
     };

@@ -30,6 +30,7 @@ where
         match unit().await {
             Err(e) if e.is_transient() && attempt < ATTEMPTS => {
                 tracing::debug!(attempt, error = %e, "rerunning the unit of work");
+                samverkan_telemetry::metrics().db_retry();
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
             }

@@ -167,6 +167,11 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "SAMVERKAN_LISTEN", default_value = "127.0.0.1:50051")]
     listen: SocketAddr,
+    /// Address of the admin port (plain HTTP): Prometheus `/metrics`,
+    /// `/healthz` and `/readyz` (503 until the database has every migration).
+    /// Off unless given, e.g. `0.0.0.0:9090`.
+    #[arg(long, env = "SAMVERKAN_ADMIN_ADDR")]
+    admin_addr: Option<SocketAddr>,
     /// Services to serve, comma-separated (roles, …) or `all`.
     #[arg(long, env = "SAMVERKAN_SERVICES", default_value = "all")]
     services: String,
@@ -632,9 +637,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("listen on {}", args.listen))?;
     let cors = cors(&args)?;
-    let cfg = ServeConfig::deployed(db, services, verifier, &remotes)?
+    let mut cfg = ServeConfig::deployed(db, services, verifier, &remotes)?
         .with_limits(limits)
         .with_cors(cors);
+    if let Some(addr) = args.admin_addr {
+        let admin = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("admin port on {addr}"))?;
+        cfg = cfg.with_admin(admin);
+    }
     samverkan_server::serve(listener, cfg, samverkan_server::shutdown_signal()).await?;
     telemetry.shutdown();
     Ok(ExitCode::SUCCESS)

@@ -8,6 +8,7 @@
 //! it does not serve is called over gRPC at the address [`Remotes`] gives
 //! (DESIGN.md §2), on behalf of the request's principal.
 
+pub mod admin;
 pub mod background;
 pub mod cors;
 pub mod limits;
@@ -276,6 +277,9 @@ pub struct ServeConfig {
     pub background_interval: Option<Duration>,
     /// Browser origins allowed to call (gRPC-Web); none by default.
     pub cors: Cors,
+    /// Where the admin port answers `/metrics`, `/healthz` and `/readyz`;
+    /// nowhere by default.
+    pub admin: Option<TcpListener>,
     peers: Peers,
 }
 
@@ -295,6 +299,7 @@ impl ServeConfig {
             limits: Limits::default(),
             background_interval: Some(background::INTERVAL),
             cors: Cors::none(),
+            admin: None,
             peers: Peers::default(),
         }
     }
@@ -321,6 +326,12 @@ impl ServeConfig {
             peers,
             ..Self::new(db, services, verifier, directory)
         })
+    }
+
+    /// The same configuration with the admin port on `listener`.
+    pub fn with_admin(mut self, listener: TcpListener) -> Self {
+        self.admin = Some(listener);
+        self
     }
 
     /// The same configuration allowing browser calls from `cors`'s origins.
@@ -356,15 +367,41 @@ fn reflection(services: &[Svc]) -> tonic_reflection::server::Builder<'static> {
     b
 }
 
+/// Whether `path` (`/package.Service/Method`) is a method some Samverkan
+/// server has: one of the services' (the roles service's call table, held
+/// to the descriptor set by its tests), health or reflection. Metrics
+/// label only these.
+fn known_method(path: &str) -> bool {
+    const INFRASTRUCTURE: &[&str] = &[
+        "/grpc.health.v1.Health/Check",
+        "/grpc.health.v1.Health/Watch",
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+    ];
+    INFRASTRUCTURE.contains(&path)
+        || path
+            .strip_prefix('/')
+            .and_then(samverkan_roles::domain::permissions::call_for)
+            .is_some()
+}
+
 /// Serves on `listener` until `shutdown` resolves; then health turns
 /// NOT_SERVING, in-flight calls finish (up to [`DRAIN_TIMEOUT`]) and this
 /// returns.
 pub async fn serve(
     listener: TcpListener,
-    cfg: ServeConfig,
+    mut cfg: ServeConfig,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let (health, health_service) = tonic_health::server::health_reporter();
+    let ready = admin::Readiness::default();
+    let (admin_stop, admin_rx) = tokio::sync::watch::channel(false);
+    let admin = cfg.admin.take().map(|l| {
+        if let Ok(addr) = l.local_addr() {
+            tracing::info!(%addr, "admin port: /metrics, /healthz, /readyz");
+        }
+        tokio::spawn(admin::serve(l, ready.clone(), admin_rx))
+    });
     let reflection_v1 = reflection(&cfg.services)
         .build_v1()
         .context("build reflection v1")?;
@@ -384,7 +421,7 @@ pub async fn serve(
     let layers = tower::ServiceBuilder::new()
         .option_layer(cfg.cors.layer())
         .layer(tonic_web::GrpcWebLayer::new())
-        .layer(samverkan_telemetry::GrpcTraceLayer::new())
+        .layer(samverkan_telemetry::GrpcTraceLayer::new().with_known_methods(known_method))
         .layer(limits::MaxDurationLayer::new(limits.max_call_duration))
         .layer(auth)
         .layer(limits::RateLimitLayer::new(limits.rate_limit))
@@ -466,10 +503,12 @@ pub async fn serve(
     for svc in &cfg.services {
         health.set_service_status(svc.grpc_name(), status).await;
     }
+    ready.set(current);
     let schema = (!current).then(|| {
         tokio::spawn(serving_when_migrated(
             cfg.db.clone(),
             health.clone(),
+            ready.clone(),
             cfg.services.clone(),
         ))
     });
@@ -535,6 +574,7 @@ pub async fn serve(
         let _ = task.await;
     }
     tracing::info!("shutting down: health NOT_SERVING, draining in-flight calls");
+    ready.set(false);
     health
         .set_service_status("", ServingStatus::NotServing)
         .await;
@@ -547,6 +587,10 @@ pub async fn serve(
     match tokio::time::timeout(DRAIN_TIMEOUT, server).await {
         Ok(joined) => joined.context("server task")?.context("grpc server")?,
         Err(_) => tracing::warn!("in-flight calls did not finish in time; stopping anyway"),
+    }
+    let _ = admin_stop.send(true);
+    if let Some(task) = admin {
+        let _ = task.await;
     }
     tracing::info!("stopped");
     Ok(())
@@ -648,6 +692,7 @@ const SCHEMA_POLL: Duration = Duration::from_secs(5);
 async fn serving_when_migrated(
     db: Database,
     health: tonic_health::server::HealthReporter,
+    ready: admin::Readiness,
     services: Vec<Svc>,
 ) {
     let mut warned = false;
@@ -678,11 +723,20 @@ async fn serving_when_migrated(
             .set_service_status(svc.grpc_name(), ServingStatus::Serving)
             .await;
     }
+    ready.set(true);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metrics_label_only_methods_a_server_has() {
+        assert!(known_method("/samverkan.roles.v1.RolesService/WhoAmI"));
+        assert!(known_method("/grpc.health.v1.Health/Check"));
+        assert!(!known_method("/samverkan.roles.v1.RolesService/Nope"));
+        assert!(!known_method("/x/y"));
+    }
 
     #[test]
     fn service_lists() {

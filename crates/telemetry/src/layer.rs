@@ -18,12 +18,20 @@ use crate::propagation::extract_trace_context;
 /// auth layer so that layer can record `municipality` on this span.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GrpcTraceLayer {
-    _private: (),
+    known: Option<fn(&str) -> bool>,
 }
 
 impl GrpcTraceLayer {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Label metrics only with the paths `known` accepts (the methods the
+    /// server has); any other path counts as `other`, so a caller cannot
+    /// make up label values.
+    pub fn with_known_methods(mut self, known: fn(&str) -> bool) -> Self {
+        self.known = Some(known);
+        self
     }
 }
 
@@ -31,7 +39,10 @@ impl<S> tower::Layer<S> for GrpcTraceLayer {
     type Service = GrpcTraceService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        GrpcTraceService { inner }
+        GrpcTraceService {
+            inner,
+            known: self.known,
+        }
     }
 }
 
@@ -39,6 +50,7 @@ impl<S> tower::Layer<S> for GrpcTraceLayer {
 #[derive(Debug, Clone)]
 pub struct GrpcTraceService<S> {
     inner: S,
+    known: Option<fn(&str) -> bool>,
 }
 
 impl<S, B, ResBody> tower::Service<http::Request<B>> for GrpcTraceService<S>
@@ -96,6 +108,7 @@ where
             inner: future,
             call: Some(Call {
                 span,
+                known: self.known.is_none_or(|k| k(&path)),
                 path,
                 start: Instant::now(),
             }),
@@ -108,6 +121,8 @@ where
 #[derive(Debug)]
 struct Call {
     span: Span,
+    /// Whether `path` is a method the server has (metrics label it).
+    known: bool,
     path: String,
     start: Instant,
 }
@@ -122,6 +137,8 @@ impl Call {
             return;
         };
         self.span.record("rpc.grpc.status_code", code);
+        let label = if self.known { &self.path } else { "other" };
+        crate::metrics().rpc(label, code, elapsed_ms / 1000.0);
         if is_server_error(code) {
             self.span.record("otel.status_code", "error");
         }

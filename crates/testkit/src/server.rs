@@ -18,6 +18,8 @@ pub const DEV_AUDIENCE: &str = "samverkan";
 /// A server running in this process on `127.0.0.1:<ephemeral>`.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The admin port, when [`Setup::admin`] asked for it.
+    pub admin: Option<SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -63,6 +65,9 @@ pub struct Setup {
     pub auth: Option<samverkan_auth::AuthConfig>,
     /// Browser origins allowed to call; none by default.
     pub cors: samverkan_server::Cors,
+    /// Whether the admin port (`/metrics`, `/healthz`, `/readyz`) answers,
+    /// at [`TestServer::admin`].
+    pub admin: bool,
 }
 
 /// The authentication configuration tests use: HS256 with [`DEV_SECRET`].
@@ -133,10 +138,18 @@ impl TestServer {
         let mut cfg = ServeConfig::new(pool, services.to_vec(), verifier(auth).await, directory)
             .with_limits(limits)
             .with_cors(setup.cors);
+        let mut admin = None;
+        if setup.admin {
+            let l = bind().await;
+            admin = Some(l.local_addr().expect("admin addr"));
+            cfg = cfg.with_admin(l);
+        }
         if !background {
             cfg = cfg.with_background_interval(None);
         }
-        Self::spawn(listener, cfg)
+        let mut server = Self::spawn(listener, cfg);
+        server.admin = admin;
+        server
     }
 
     fn spawn(listener: tokio::net::TcpListener, cfg: ServeConfig) -> Self {
@@ -147,6 +160,7 @@ impl TestServer {
         }));
         Self {
             addr,
+            admin: None,
             stop: Some(stop),
             task: Some(task),
         }

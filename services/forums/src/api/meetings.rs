@@ -765,9 +765,10 @@ impl Handlers {
         let rx = self.events.subscribe();
         let (first, cursor) = self.snapshot(&ctx, id, after).await?;
         let handlers = self.clone();
+        let open = samverkan_telemetry::metrics().watch_stream();
         let rest = futures::stream::unfold(
-            (handlers, ctx, rx, cursor, false),
-            move |(h, ctx, mut rx, cursor, ended)| async move {
+            (handlers, ctx, rx, cursor, false, open),
+            move |(h, ctx, mut rx, cursor, ended, open)| async move {
                 if ended {
                     return None;
                 }
@@ -781,11 +782,13 @@ impl Handlers {
                     }
                     match h.snapshot(&ctx, id, Some(cursor)).await {
                         Ok((item, now)) if cursor.behind(&now) => {
-                            return Some((Ok(item), (h, ctx, rx, now, false)));
+                            return Some((Ok(item), (h, ctx, rx, now, false, open)));
                         }
                         // Woken for nothing new to this caller.
                         Ok(_) => continue,
-                        Err(e) => return Some((Err(Status::from(e)), (h, ctx, rx, cursor, true))),
+                        Err(e) => {
+                            return Some((Err(Status::from(e)), (h, ctx, rx, cursor, true, open)));
+                        }
                     }
                 }
             },
