@@ -20,6 +20,17 @@ use tonic::Code;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
+use tonic_types::StatusExt as _;
+
+/// The `ErrorInfo` reason a refusal carries (docs/errors.md).
+fn reason(status: &tonic::Status) -> String {
+    let info = status
+        .get_details_error_info()
+        .unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
+    assert_eq!(info.domain, samverkan_core::reasons::DOMAIN);
+    assert!(samverkan_core::reasons::listed(&info.reason), "{info:?}");
+    info.reason
+}
 
 const SOFIA: &str = "sofia.lindstrom@tranemo.se";
 const MARIA: &str = "maria.sjoberg@ulricehamn.se";
@@ -81,6 +92,7 @@ async fn request_size_is_limited(db: TestDb) {
 
     let err = get_person(&ch, 5 * MIB).await.unwrap_err();
     assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+    assert_eq!(reason(&err), "MESSAGE_TOO_LARGE");
     assert!(
         err.message().contains("too large") && err.message().contains("4194304"),
         "the message says what the limit is: {}",
@@ -382,6 +394,7 @@ async fn deadlines_stop_the_work(db: TestDb) {
     let ceiling_elapsed = started.elapsed();
     assert_eq!(err.code(), Code::DeadlineExceeded, "{err:?}");
     assert!(err.message().contains("server's limit"), "{err:?}");
+    assert_eq!(reason(&err), "DEADLINE_EXCEEDED");
     assert!(
         ceiling_elapsed >= CEILING - Duration::from_millis(50)
             && ceiling_elapsed < CEILING + Duration::from_secs(2),
@@ -476,6 +489,7 @@ async fn rate_limit_per_person(db: TestDb) {
     );
     assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
     assert!(err.message().contains("rate limit"), "{err:?}");
+    assert_eq!(reason(&err), "RATE_LIMITED");
     let wait = samverkan_server::limits::retry_delay(&err).expect("a RetryInfo detail");
     assert!(
         wait > Duration::ZERO && wait <= Duration::from_secs(1),

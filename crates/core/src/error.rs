@@ -1,12 +1,16 @@
 //! The one error type of the API and its one mapping to `tonic::Status`.
 //!
 //! Domain and store errors of every service end here. The mapping decides
-//! the gRPC code and attaches `google.rpc` details: `BadRequest` field
-//! violations for invalid input, `PreconditionFailure` for wrong states.
+//! the gRPC code and attaches `google.rpc` details: on every error an
+//! `ErrorInfo` with a stable reason ([`ApiError::reason`], listed in
+//! `docs/errors.md`, see [`crate::reasons`]); `BadRequest` field violations
+//! for invalid input, `PreconditionFailure` for wrong states, `ResourceInfo`
+//! for what was not found.
 //! Internal errors are logged with their chain and answered generically, so
 //! nothing about the server's insides reaches the caller.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 use tonic::{Code, Status};
@@ -155,7 +159,10 @@ impl ApiError {
                     },
                 }
             }
-            Code::Aborted => Self::Aborted(msg),
+            Code::Aborted => match status.get_details_error_info() {
+                Some(info) if info.reason == "CONCURRENT_UPDATE" => Self::Conflict(msg),
+                _ => Self::Aborted(msg),
+            },
             Code::AlreadyExists => Self::AlreadyExists(msg),
             Code::PermissionDenied => Self::PermissionDenied(msg),
             Code::Unauthenticated => Self::Unauthenticated(msg),
@@ -181,6 +188,26 @@ impl ApiError {
     /// caller won a race that the database detected.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Conflict(_))
+    }
+
+    /// The stable reason a program acts on (`ErrorInfo.reason`, AIP-193):
+    /// a precondition's kind, else one per kind of error. Every reason is
+    /// in [`crate::reasons`] and `docs/errors.md`.
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::InvalidArgument(_) => "INVALID_ARGUMENT",
+            Self::NotFound { .. } => "NOT_FOUND",
+            Self::FailedPrecondition { kind, .. } => kind,
+            Self::Aborted(_) => "ETAG_MISMATCH",
+            Self::Conflict(_) => "CONCURRENT_UPDATE",
+            Self::AlreadyExists(_) => "ALREADY_EXISTS",
+            Self::PermissionDenied(_) => "PERMISSION_DENIED",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::ResourceExhausted(_) => "RESOURCE_EXHAUSTED",
+            Self::Unavailable(_) => "UNAVAILABLE",
+            Self::DeadlineExceeded(_) => "DEADLINE_EXCEEDED",
+            Self::Internal(_) => "INTERNAL",
+        }
     }
 
     /// The gRPC code this error answers with.
@@ -257,42 +284,52 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
         let code = e.code();
-        match e {
-            ApiError::InvalidArgument(violations) => {
-                let msg = ApiError::InvalidArgument(violations.clone()).to_string();
-                let mut details = ErrorDetails::new();
-                for v in violations {
-                    details.add_bad_request_violation(v.field, v.description);
+        let reason = e.reason().to_owned();
+        let mut metadata = HashMap::new();
+        let mut details = ErrorDetails::new();
+        let message =
+            match e {
+                ApiError::InvalidArgument(violations) => {
+                    let msg = ApiError::InvalidArgument(violations.clone()).to_string();
+                    let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+                    metadata.insert("fields".to_owned(), fields.join(","));
+                    for v in violations {
+                        details.add_bad_request_violation(v.field, v.description);
+                    }
+                    msg
                 }
-                Status::with_error_details(code, msg, details)
-            }
-            ApiError::FailedPrecondition {
-                kind,
-                subject,
-                description,
-            } => {
-                let details = ErrorDetails::with_precondition_failure(vec![
-                    tonic_types::PreconditionViolation::new(kind, subject, description.clone()),
-                ]);
-                Status::with_error_details(code, description, details)
-            }
-            // The resource named in details too, so that a service calling
-            // this one over the network can answer exactly the same.
-            ApiError::NotFound { resource, id } => {
-                let msg = ApiError::NotFound {
-                    resource: resource.clone(),
-                    id: id.clone(),
+                ApiError::FailedPrecondition {
+                    kind,
+                    subject,
+                    description,
+                } => {
+                    metadata.insert("resource".to_owned(), subject.clone());
+                    details.set_precondition_failure(vec![
+                        tonic_types::PreconditionViolation::new(kind, subject, description.clone()),
+                    ]);
+                    description
                 }
-                .to_string();
-                let details = ErrorDetails::with_resource_info(resource, id, "", "");
-                Status::with_error_details(code, msg, details)
-            }
-            ApiError::Internal(source) => {
-                tracing::error!(error = %error_chain(source.as_ref()), "internal error");
-                Status::internal("internal error; it has been logged")
-            }
-            other => Status::new(code, other.to_string()),
-        }
+                // The resource named in details too, so that a service calling
+                // this one over the network can answer exactly the same.
+                ApiError::NotFound { resource, id } => {
+                    let msg = ApiError::NotFound {
+                        resource: resource.clone(),
+                        id: id.clone(),
+                    }
+                    .to_string();
+                    metadata.insert("resource_type".to_owned(), resource.to_string());
+                    metadata.insert("resource".to_owned(), id.clone());
+                    details.set_resource_info(resource, id, "", "");
+                    msg
+                }
+                ApiError::Internal(source) => {
+                    tracing::error!(error = %error_chain(source.as_ref()), "internal error");
+                    "internal error; it has been logged".to_owned()
+                }
+                other => other.to_string(),
+            };
+        details.set_error_info(reason, crate::reasons::DOMAIN, metadata);
+        Status::with_error_details(code, message, details)
     }
 }
 
@@ -330,6 +367,46 @@ mod tests {
         let pf = status.get_details_precondition_failure().unwrap();
         assert_eq!(pf.violations[0].r#type, "MINUTES_ADJUSTED");
         assert_eq!(pf.violations[0].subject, "minutes/1");
+        let info = status.get_details_error_info().unwrap();
+        assert_eq!(info.reason, "MINUTES_ADJUSTED");
+        assert_eq!(info.metadata["resource"], "minutes/1");
+    }
+
+    #[test]
+    fn every_error_carries_a_listed_reason() {
+        let errors = [
+            ApiError::invalid_field("matter.title", "must not be empty"),
+            ApiError::not_found("matter", "0192"),
+            ApiError::precondition("MINUTES_ADJUSTED", "minutes/1", "locked"),
+            ApiError::Aborted("stale etag".into()),
+            ApiError::Conflict("lost a race".into()),
+            ApiError::AlreadyExists("exists".into()),
+            ApiError::PermissionDenied("no".into()),
+            ApiError::Unauthenticated("no token".into()),
+            ApiError::ResourceExhausted("disk full".into()),
+            ApiError::Unavailable("down".into()),
+            ApiError::DeadlineExceeded("slow".into()),
+            ApiError::internal("bug"),
+        ];
+        for e in errors {
+            let reason = e.reason().to_owned();
+            let status: Status = e.into();
+            let info = status
+                .get_details_error_info()
+                .unwrap_or_else(|| panic!("{reason}: no ErrorInfo"));
+            assert_eq!(info.reason, reason);
+            assert_eq!(info.domain, crate::reasons::DOMAIN);
+            assert!(crate::reasons::listed(&reason), "{reason} is not listed");
+            // A caller two hops away sees the same reason, except that a
+            // peer too slow to answer is UNAVAILABLE to it.
+            let again: Status = ApiError::from_status("forums", status).into();
+            let expected = if reason == "DEADLINE_EXCEEDED" {
+                "UNAVAILABLE"
+            } else {
+                reason.as_str()
+            };
+            assert_eq!(again.get_details_error_info().unwrap().reason, expected);
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod fields;
 pub mod ids;
 pub mod money;
 pub mod paging;
+pub mod reasons;
 pub mod remote;
 pub mod text;
 

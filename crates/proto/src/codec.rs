@@ -11,6 +11,7 @@
 use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
 use tonic::{Code, Status};
 use tonic_prost::{ProstCodec, ProstDecoder, ProstEncoder};
+use tonic_types::{ErrorDetails, StatusExt as _};
 
 /// [`ProstCodec`] with decode errors answered `INVALID_ARGUMENT`.
 #[derive(Debug, Clone)]
@@ -56,14 +57,23 @@ impl<U: prost::Message + Default> Decoder for InvalidAsArgument<U> {
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
         self.0.decode(buf).map_err(|s| {
             if s.code() == Code::Internal {
-                Status::invalid_argument(format!(
-                    "the message is not a valid protobuf {}: {}",
-                    std::any::type_name::<U>()
-                        .rsplit("::")
-                        .next()
-                        .unwrap_or("message"),
-                    s.message()
-                ))
+                let message = std::any::type_name::<U>()
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or("message");
+                let details = ErrorDetails::with_error_info(
+                    "INVALID_ARGUMENT",
+                    crate::ERROR_DOMAIN,
+                    [("message".to_owned(), message.to_owned())],
+                );
+                Status::with_error_details(
+                    Code::InvalidArgument,
+                    format!(
+                        "the message is not a valid protobuf {message}: {}",
+                        s.message()
+                    ),
+                    details,
+                )
             } else {
                 s
             }

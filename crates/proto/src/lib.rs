@@ -7,6 +7,10 @@ pub use prost_types::Timestamp;
 
 pub mod codec;
 
+/// `google.rpc.ErrorInfo.domain` of every Samverkan error (AIP-193); the
+/// reasons are in `samverkan_core::reasons` and `docs/errors.md`.
+pub const ERROR_DOMAIN: &str = "samverkan.se";
+
 /// Encoded `FileDescriptorSet` of every Samverkan proto file.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/samverkan_descriptor.bin"));

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use samverkan_core::RequestContext;
+use samverkan_core::{ApiError, RequestContext, reasons};
 use samverkan_db::PoolOptions;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
@@ -219,11 +219,9 @@ pub fn rate_limited(limit: RateLimit, retry_after: Duration) -> Status {
         limit.burst,
         retry_after.as_millis()
     );
-    Status::with_error_details(
-        Code::ResourceExhausted,
-        msg,
-        ErrorDetails::with_retry_info(Some(retry_after)),
-    )
+    let mut details = ErrorDetails::with_retry_info(Some(retry_after));
+    details.set_error_info("RATE_LIMITED", reasons::DOMAIN, HashMap::new());
+    Status::with_error_details(Code::ResourceExhausted, msg, details)
 }
 
 /// The `google.rpc.RetryInfo` delay of a status, if it carries one: what a
@@ -368,10 +366,10 @@ where
                         limit_ms = limit.as_millis(),
                         "call stopped at the server's maximum duration"
                     );
-                    Ok(Status::deadline_exceeded(format!(
+                    Ok(Status::from(ApiError::DeadlineExceeded(format!(
                         "the call did not finish within the server's limit of {} ms",
                         limit.as_millis()
-                    ))
+                    )))
                     .into_http())
                 }
             }
@@ -409,11 +407,19 @@ fn oversize_status<B: Default>(res: http::Response<B>) -> http::Response<B> {
         return res;
     };
     match status.message().strip_prefix(TONIC_TOO_LARGE) {
-        Some(rest) if status.code() == Code::OutOfRange => Status::resource_exhausted(format!(
-            "request message too large: {}",
-            rest.trim_start_matches(':').trim()
-        ))
-        .into_http(),
+        Some(rest) if status.code() == Code::OutOfRange => {
+            let mut details = ErrorDetails::new();
+            details.set_error_info("MESSAGE_TOO_LARGE", reasons::DOMAIN, HashMap::new());
+            Status::with_error_details(
+                Code::ResourceExhausted,
+                format!(
+                    "request message too large: {}",
+                    rest.trim_start_matches(':').trim()
+                ),
+                details,
+            )
+            .into_http()
+        }
         _ => res,
     }
 }

@@ -128,6 +128,27 @@ impl Snapshots {
     }
 }
 
+/// Whether a status carries the `ErrorInfo` a program branches on, with
+/// `reason`, the Samverkan domain and a reason `docs/errors.md` lists.
+fn check_error_info(s: &Status, reason: &str, wrong: &mut Vec<String>) {
+    match s.get_details_error_info() {
+        None => wrong.push(format!("no ErrorInfo ({})", s.message())),
+        Some(info) => {
+            if info.reason != reason || info.domain != samverkan_core::reasons::DOMAIN {
+                wrong.push(format!(
+                    "ErrorInfo says {}/{}, not {}/{reason}",
+                    info.domain,
+                    info.reason,
+                    samverkan_core::reasons::DOMAIN
+                ));
+            }
+            if !samverkan_core::reasons::listed(&info.reason) {
+                wrong.push(format!("reason {} is not in docs/errors.md", info.reason));
+            }
+        }
+    }
+}
+
 /// The fields a status's `BadRequest` detail names.
 fn violated_fields(s: &Status) -> Vec<String> {
     s.get_details_bad_request()
@@ -185,6 +206,7 @@ pub fn judge(
                     s.message()
                 ));
             }
+            check_error_info(&s, "INVALID_ARGUMENT", &mut wrong);
         }
     }
     verdict(wrong, before, after)
@@ -213,6 +235,7 @@ pub fn judge_precondition(
                     s.message()
                 ));
             }
+            check_error_info(&s, reason, &mut wrong);
         }
     }
     verdict(wrong, before, after)
