@@ -125,7 +125,7 @@ async fn metrics_on_the_admin_port(db: TestDb) {
         admin: true,
         ..Default::default()
     };
-    let server = TestServer::start_set_up(&db, &[Svc::Roles], setup).await;
+    let server = TestServer::start_set_up(&db, &[Svc::Roles, Svc::Forums], setup).await;
     let admin = server.admin.unwrap();
     let mut roles = RolesServiceClient::new(server.channel().await);
     for _ in 0..3 {
@@ -172,6 +172,26 @@ async fn metrics_on_the_admin_port(db: TestDb) {
         )) >= 3.0
     );
     assert!(value(r#"samverkan_auth_refusals_total{reason="missing_bearer"}"#) >= 1.0);
+    // The pools of the process (this server's and the test's own).
+    assert!(value(r#"samverkan_db_connections{state="idle"}"#) >= 0.0);
+    assert!(
+        value(r#"samverkan_db_connections{state="in_use"}"#)
+            + value(r#"samverkan_db_connections{state="idle"}"#)
+            >= 1.0
+    );
+    // The outbox backlog, once the first background round has run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !http_get(admin, "/metrics")
+        .await
+        .1
+        .contains("samverkan_outbox_pending ")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no outbox backlog 30 s after start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert_eq!(http_get(admin, "/nothing").await.0, 404);
     samverkan_testkit::figure(&format!(
         "admin port: /metrics answered {} series lines",

@@ -39,6 +39,30 @@ pub struct Database {
     pub(crate) conn: DatabaseConnection,
     backend: Backend,
     statements: crate::observe::StatementLog,
+    /// Read by the metrics (`samverkan_db_connections`) while a clone lives.
+    _pool: std::sync::Arc<Pool>,
+}
+
+/// The pool as the metrics see it.
+struct Pool {
+    conn: DatabaseConnection,
+    backend: Backend,
+}
+
+impl samverkan_telemetry::PoolStats for Pool {
+    fn connections(&self) -> (u32, u32) {
+        let (size, idle) = match self.backend {
+            Backend::Postgres => {
+                let p = self.conn.get_postgres_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            Backend::Sqlite => {
+                let p = self.conn.get_sqlite_connection_pool();
+                (p.size(), p.num_idle())
+            }
+        };
+        (size, u32::try_from(idle).unwrap_or(u32::MAX))
+    }
 }
 
 impl std::fmt::Debug for Database {
@@ -138,10 +162,17 @@ impl Database {
         let statements = crate::observe::StatementLog::default();
         let log = statements.clone();
         conn.set_metric_callback(move |info| log.record(info.statement, info.failed));
+        let pool = std::sync::Arc::new(Pool {
+            conn: conn.clone(),
+            backend,
+        });
+        let watched: std::sync::Arc<dyn samverkan_telemetry::PoolStats> = pool.clone();
+        samverkan_telemetry::metrics().watch_pool(std::sync::Arc::downgrade(&watched));
         Ok(Self {
             conn,
             backend,
             statements,
+            _pool: pool,
         })
     }
 

@@ -251,3 +251,29 @@ where
     }
     Ok(delivered)
 }
+
+/// The messages of `collaboration` not yet delivered to every consumer:
+/// how many, and when the oldest was recorded. What the metrics report
+/// after each background round (`samverkan_outbox_pending`).
+pub async fn backlog(
+    db: &Database,
+    collaboration: CollaborationId,
+    acting_for: TenantId,
+) -> Result<(u64, Option<chrono::DateTime<Utc>>), ApiError> {
+    let ctx = system_context(collaboration, acting_for);
+    let tx = db.begin(&ctx, "outbox", Access::Read).await?;
+    let pending = || {
+        message::Entity::find()
+            .filter(rls::shared(tx.scope(), message::Column::CollaborationId))
+            .filter(message::Column::DeliveredTime.is_null())
+    };
+    let count = pending().count(tx.conn()).await.map_err(db_err)?;
+    let oldest = pending()
+        .order_by_asc(message::Column::CreateTime)
+        .one(tx.conn())
+        .await
+        .map_err(db_err)?
+        .map(|m| m.create_time);
+    tx.commit().await?;
+    Ok((count, oldest))
+}

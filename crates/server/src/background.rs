@@ -49,6 +49,7 @@ pub async fn run_once_for(
 ) -> Result<usize, ApiError> {
     let serves = |s: Svc| services.contains(&s);
     let mut delivered = 0;
+    let (mut pending, mut oldest): (u64, Option<chrono::DateTime<chrono::Utc>>) = (0, None);
     for (collaboration, host) in samverkan_roles::store::all_collaborations(db).await? {
         if serves(Svc::Decisions) {
             samverkan_decisions::jobs::announce_due(db, collaboration, host.clone(), today).await?;
@@ -85,7 +86,17 @@ pub async fn run_once_for(
             )
             .await?;
         }
+        let (n, first) = outbox::backlog(db, collaboration, host.clone()).await?;
+        pending += n;
+        oldest = match (oldest, first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
+    let age = oldest.map_or(0.0, |t| {
+        (chrono::Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0
+    });
+    samverkan_telemetry::metrics().outbox(pending, age);
     Ok(delivered)
 }
 

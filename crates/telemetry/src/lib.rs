@@ -9,7 +9,7 @@ mod propagation;
 
 pub use init::{LogFormat, TelemetryConfig, TelemetryGuard, init, init_for_tests};
 pub use layer::{GrpcTraceLayer, GrpcTraceService, ResponseFuture, TracedBody};
-pub use metrics::{Metrics, OpenStream, metrics};
+pub use metrics::{Metrics, OpenStream, PoolStats, metrics};
 pub use propagation::{
     extract_trace_context, inject_trace_context, inject_trace_context_metadata,
     trace_context_interceptor,

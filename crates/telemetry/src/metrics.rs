@@ -9,11 +9,16 @@
 //! | `samverkan_auth_refusals_total` | counter | `reason` | calls refused before any handler ran |
 //! | `samverkan_db_retries_total` | counter | | whole use cases rerun after a conflict |
 //! | `samverkan_watch_streams` | gauge | | `WatchMeeting` streams open |
+//! | `samverkan_db_connections` | gauge | `state` (`in_use`, `idle`) | the process's database connections |
+//! | `samverkan_outbox_pending` | gauge | | events recorded and not yet delivered to every consumer, after the last background round |
+//! | `samverkan_outbox_oldest_seconds` | gauge | | age of the oldest of them (0 when none) |
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::{Counter, Histogram, MeterProvider as _, UpDownCounter};
+use opentelemetry::metrics::{
+    Counter, Gauge, Histogram, MeterProvider as _, ObservableGauge, UpDownCounter,
+};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use prometheus::{Encoder as _, TextEncoder};
 
@@ -27,6 +32,16 @@ pub struct Metrics {
     auth_refusals: Counter<u64>,
     db_retries: Counter<u64>,
     watch_streams: UpDownCounter<i64>,
+    pools: Arc<Mutex<Vec<Weak<dyn PoolStats>>>>,
+    _connections: ObservableGauge<u64>,
+    outbox_pending: Gauge<u64>,
+    outbox_oldest: Gauge<f64>,
+}
+
+/// A connection pool the metrics read when scraped.
+pub trait PoolStats: Send + Sync {
+    /// Connections open, and of them idle.
+    fn connections(&self) -> (u32, u32);
 }
 
 impl std::fmt::Debug for Metrics {
@@ -59,7 +74,42 @@ impl Metrics {
             .expect("a Prometheus exporter on a registry of its own");
         let provider = SdkMeterProvider::builder().with_reader(exporter).build();
         let meter = provider.meter("samverkan");
+        let pools: Arc<Mutex<Vec<Weak<dyn PoolStats>>>> = Arc::default();
+        let watched = pools.clone();
+        let connections = meter
+            .u64_observable_gauge("samverkan.db.connections")
+            .with_description("Database connections of the process, in use and idle")
+            .with_callback(move |o| {
+                let mut pools = watched.lock().unwrap_or_else(|p| p.into_inner());
+                pools.retain(|p| p.strong_count() > 0);
+                let (open, idle) = pools
+                    .iter()
+                    .filter_map(Weak::upgrade)
+                    .map(|p| p.connections())
+                    .fold((0u64, 0u64), |(o, i), (po, pi)| {
+                        (o + u64::from(po), i + u64::from(pi))
+                    });
+                o.observe(
+                    open.saturating_sub(idle),
+                    &[KeyValue::new("state", "in_use")],
+                );
+                o.observe(idle, &[KeyValue::new("state", "idle")]);
+            })
+            .build();
         Self {
+            pools,
+            _connections: connections,
+            outbox_pending: meter
+                .u64_gauge("samverkan.outbox.pending")
+                .with_description(
+                    "Outbox events not yet delivered to every consumer, after the last background round",
+                )
+                .build(),
+            outbox_oldest: meter
+                .f64_gauge("samverkan.outbox.oldest")
+                .with_unit("s")
+                .with_description("Age of the oldest undelivered outbox event (0 when none)")
+                .build(),
             rpc_calls: meter
                 .u64_counter("samverkan.rpc.calls")
                 .with_description("gRPC calls answered, by method and status code")
@@ -124,6 +174,22 @@ impl Metrics {
     pub fn watch_stream(&'static self) -> OpenStream {
         self.watch_streams.add(1, &[]);
         OpenStream { metrics: self }
+    }
+
+    /// Counts `pool`'s connections in `samverkan_db_connections` while it
+    /// lives.
+    pub fn watch_pool(&self, pool: Weak<dyn PoolStats>) {
+        self.pools
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(pool);
+    }
+
+    /// The outbox after a background round: `pending` events not yet
+    /// delivered, the oldest recorded `oldest_seconds` ago.
+    pub fn outbox(&self, pending: u64, oldest_seconds: f64) {
+        self.outbox_pending.record(pending, &[]);
+        self.outbox_oldest.record(oldest_seconds, &[]);
     }
 
     /// Everything, in the Prometheus text format (version 0.0.4).
