@@ -253,11 +253,17 @@ mod tests {
     }
 
     fn refused(code: Code, reason: &str) -> Result<(), Status> {
-        let details = ErrorDetails::with_precondition_failure(vec![PreconditionViolation::new(
+        let mut details =
+            ErrorDetails::with_precondition_failure(vec![PreconditionViolation::new(
+                reason,
+                "meetings/1",
+                "the minutes are signed",
+            )]);
+        details.set_error_info(
             reason,
-            "meetings/1",
-            "the minutes are signed",
-        )]);
+            samverkan_core::reasons::DOMAIN,
+            std::collections::HashMap::new(),
+        );
         Err(Status::with_error_details(
             code,
             "the minutes are signed",
@@ -283,11 +289,10 @@ mod tests {
             wrong(refused(Code::FailedPrecondition, "MINUTES_ADJUSTED"))
                 .contains(r#"names ["MINUTES_ADJUSTED"], not "MINUTES_FROZEN""#)
         );
-        // The reason must be in the detail, not only in words.
-        assert!(
-            wrong(Err(Status::failed_precondition("MINUTES_FROZEN")))
-                .contains("PreconditionFailure names []")
-        );
+        // The reason must be in the details, not only in words.
+        let bare = wrong(Err(Status::failed_precondition("MINUTES_FROZEN")));
+        assert!(bare.contains("PreconditionFailure names []"), "{bare}");
+        assert!(bare.contains("no ErrorInfo"), "{bare}");
         let r = refused(Code::FailedPrecondition, "MINUTES_FROZEN");
         assert_eq!(
             judge_precondition("MINUTES_FROZEN", r, &before, &after).as_deref(),
