@@ -12,7 +12,7 @@ use samverkan_bench::load::{self, Load};
 use samverkan_bench::ops::{Clients, Mix, World};
 use samverkan_bench::report::{self, Engine, Plan};
 
-use crate::cli::{DEFAULT_DEV_SECRET, parse_duration};
+use crate::common::{DEFAULT_DEV_SECRET, parse_duration};
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {

@@ -11,9 +11,7 @@ use samverkan_db::{Backend, Database, SqliteFile};
 use samverkan_server::{Cors, Limits, RateLimit, Remotes, ServeConfig, Svc};
 use samverkan_telemetry::{LogFormat, TelemetryConfig};
 
-/// The development secret used when `--dev-auth` is given without
-/// `SAMVERKAN_DEV_SECRET`. Never for production: anyone can read it here.
-pub(crate) const DEFAULT_DEV_SECRET: &str = "samverkan-dev-secret-not-for-production";
+use crate::common::{DEFAULT_DEV_SECRET, parse_duration};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -319,25 +317,6 @@ impl LimitArgs {
             },
         }
     }
-}
-
-/// `30s`, `500ms`, `2m`, `1h`; a bare number is seconds.
-pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (digits, unit) = s.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration such as 30s, 500ms or 2m"))?;
-    let ms = match unit.trim() {
-        "" | "s" => n.checked_mul(1000),
-        "ms" => Some(n),
-        "m" => n.checked_mul(60_000),
-        "h" => n.checked_mul(3_600_000),
-        other => return Err(format!("unknown unit {other:?}: use ms, s, m or h")),
-    };
-    ms.map(Duration::from_millis)
-        .ok_or_else(|| format!("{s:?} is too long"))
 }
 
 async fn open(args: &DbArgs) -> anyhow::Result<Database> {
@@ -654,21 +633,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        assert!(parse_duration("").is_err());
-        assert!(parse_duration("s").is_err());
-        assert!(parse_duration("-1s").is_err());
-        assert!(parse_duration("10 parsecs").is_err());
-        assert!(parse_duration("99999999999999999999h").is_err());
-    }
 
     #[test]
     fn serve_limits_from_flags() {

@@ -5,6 +5,7 @@
 mod bench_cmd;
 mod cli;
 mod client;
+mod common;
 mod health_cmd;
 
 use clap::Parser;

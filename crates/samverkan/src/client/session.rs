@@ -29,7 +29,7 @@ pub struct LoginArgs {
     #[arg(long, requires = "dev_person", value_name = "ID")]
     municipality: Option<String>,
     /// The development secret the server was started with.
-    #[arg(long, env = "SAMVERKAN_DEV_SECRET", default_value = crate::cli::DEFAULT_DEV_SECRET, hide_default_value = true, hide_env_values = true)]
+    #[arg(long, env = "SAMVERKAN_DEV_SECRET", default_value = crate::common::DEFAULT_DEV_SECRET, hide_default_value = true, hide_env_values = true)]
     dev_secret: String,
     /// Issuer of minted development tokens.
     #[arg(long, env = "SAMVERKAN_JWT_ISSUER", default_value = "samverkan-dev")]
