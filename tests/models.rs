@@ -1071,7 +1071,7 @@ mod decisions {
             }) as i32
         }
 
-        /// Where a decision may go from here (DESIGN.md §1: decided, in
+        /// Where a decision may go from here (docs/domain.md: decided, in
         /// progress, carried out, followed up; revoked while in force).
         fn may_become(self, to: Standing) -> bool {
             use Standing::*;

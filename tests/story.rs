@@ -1,4 +1,4 @@
-//! The story every release must pass (DESIGN.md §8, steps 1–9), as the
+//! The story every release must pass (the release story, steps 1–9), as the
 //! people of Tranemo and Ulricehamn, over real gRPC with the generated
 //! clients — run four times: {every service in one server, each service in
 //! a server of its own on its own port calling the others remotely} ×
@@ -307,7 +307,7 @@ async fn approve(c: &mut Clients, who: &str, revision: &str, paragraph: &str, on
         .unwrap();
 }
 
-/// Steps 1–10 of DESIGN.md §8 against a deployment.
+/// Steps 1–10 of the release story against a deployment.
 async fn the_story(d: &TestDeployment) {
     let mut c = Clients::of(d).await;
     let today = dates::today();

@@ -1,6 +1,6 @@
 //! Authentication: verifies the caller's JWT and puts a [`RequestContext`]
 //! (principal, tenant scope, the request's date, the RPC) in the request
-//! extensions of every gRPC call (DESIGN.md §4).
+//! extensions of every gRPC call (docs/permissions.md).
 //!
 //! - [`AuthConfig`] says which tokens are accepted: the trusted issuers
 //!   ([`IssuerConfig`]: audience, claim names, where the verification keys

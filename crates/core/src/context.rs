@@ -69,7 +69,7 @@ impl TenantScope {
         self.collaborations.is_empty() && !self.former.is_empty()
     }
 
-    /// Whether a row with these keys is visible (DESIGN.md §3).
+    /// Whether a row with these keys is visible (docs/domain.md, *Tenancy*).
     pub fn can_see(
         &self,
         owner_tenant: Option<&str>,

@@ -1,5 +1,5 @@
 //! Calling a service in another process on behalf of the request's
-//! principal (DESIGN.md §2: deployed apart, a service's call to another
+//! principal (docs/architecture.md: deployed apart, a service's call to another
 //! goes over gRPC).
 //!
 //! The call carries the caller's own bearer token, so the callee

@@ -1,4 +1,4 @@
-//! The append-only audit trail (DESIGN.md §6).
+//! The append-only audit trail (the API conventions).
 //!
 //! Every mutation writes, in its own transaction, one entry: who, which
 //! municipality, when, which RPC, which resource, and the change with its

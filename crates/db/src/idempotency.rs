@@ -1,4 +1,4 @@
-//! Idempotent creates (DESIGN.md §6): a retry with the same `request_id`
+//! Idempotent creates (the API conventions): a retry with the same `request_id`
 //! returns the first result and creates nothing new.
 //!
 //! The key is claimed *before* the create, inside its transaction, by

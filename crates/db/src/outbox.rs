@@ -1,4 +1,4 @@
-//! The transactional outbox (DESIGN.md §2): cross-service effects that must
+//! The transactional outbox (docs/architecture.md): cross-service effects that must
 //! not be lost are written in the same transaction as the change that
 //! causes them, delivered until acknowledged, and applied at most once by
 //! the receiver, which records each message id in its inbox in the same

@@ -1,4 +1,4 @@
-//! The tenancy rule (DESIGN.md §3), twice: as PostgreSQL row-level-security
+//! The tenancy rule (docs/domain.md, *Tenancy*), twice: as PostgreSQL row-level-security
 //! policies that migrations install, and as the sea-orm condition that
 //! every query of a tenant-scoped table adds. Both read the same four
 //! values of the request: tenant, collaborations, peers and the

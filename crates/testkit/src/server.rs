@@ -228,7 +228,7 @@ async fn connect(addr: SocketAddr) -> Channel {
 
 /// The services as a test deploys them: all in one server, or each in a
 /// server of its own on its own port, calling the others over gRPC
-/// (DESIGN.md §2) — five processes' worth of servers in this one, sharing
+/// (docs/architecture.md) — five processes' worth of servers in this one, sharing
 /// the test database as a deployment shares its PostgreSQL.
 ///
 /// Each server is configured as `samverkan serve` configures a process,

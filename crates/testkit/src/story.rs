@@ -1,4 +1,4 @@
-//! Steps of the story (DESIGN.md §8) as gRPC calls, shared by the
+//! Steps of the release story as gRPC calls, shared by the
 //! services' integration tests: meetings, agendas and minutes of a forum,
 //! and what a treasurer can ask about a period's bills.
 

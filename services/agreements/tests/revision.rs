@@ -1,4 +1,4 @@
-//! DESIGN.md §8 step 9 over real gRPC, on SQLite and PostgreSQL: the yearly
+//! The release story, step 9, over real gRPC, on SQLite and PostgreSQL: the yearly
 //! review opens, each municipality drafts (privately) and submits change
 //! proposals, a consolidated draft with a readable diff goes to
 //! IT-styrgruppen, is decided, approved by each municipality's KS with its

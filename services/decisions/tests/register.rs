@@ -1,5 +1,5 @@
-//! The decision register over real gRPC, on SQLite and PostgreSQL: DESIGN.md
-//! §8 steps 6–7 (decisions registered against their §, adjusted and final,
+//! The decision register over real gRPC, on SQLite and PostgreSQL: the
+//! release story's steps 6–7 (decisions registered against their §, adjusted and final,
 //! an action plan, a follow-up due on the forum's backlog exactly once and
 //! recorded at a § of a later meeting) and the trail from need to outcome.
 

@@ -1,4 +1,4 @@
-//! DESIGN.md §8, steps 2–6, over real gRPC on SQLite and PostgreSQL: a
+//! The release story, steps 2–6, over real gRPC on SQLite and PostgreSQL: a
 //! need drafted privately in Tranemo, submitted to IT-forum utveckling,
 //! escalated by a § of its minutes to IT-styrgruppen's backlog, put on the
 //! agenda with the sub-forums' items, prepared privately by each

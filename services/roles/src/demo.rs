@@ -82,7 +82,7 @@ const fn ps(
     }
 }
 
-/// A person in every role of DESIGN.md §1. The IT department's staff work
+/// A person in every role of docs/domain.md. The IT department's staff work
 /// from both offices and are employed by either municipality.
 pub const PEOPLE: &[DemoPerson] = &[
     p(

@@ -1,4 +1,4 @@
-//! The standard role catalogue and forums of a collaboration (DESIGN.md §1),
+//! The standard role catalogue and forums of a collaboration (docs/domain.md),
 //! seeded into every new collaboration.
 
 /// Where a role is held.
@@ -64,7 +64,7 @@ pub const PERSONALCHEF: &str = "personalchef";
 /// municipalities (docs/permissions.md, `members.onboard`).
 pub const SAMVERKANSADMINISTRATOR: &str = "samverkansadministrator";
 
-/// The roles of DESIGN.md §1, plus the registrar and HR roles the
+/// The roles of docs/domain.md, plus the registrar and HR roles the
 /// permission table names (recording KS approvals, delegated HR) and the
 /// collaboration administrator who onboards new members.
 pub const ROLES: &[RoleDef] = &[

@@ -1,4 +1,4 @@
-//! Who may do what (DESIGN.md §4): declared once, as a table, evaluated
+//! Who may do what: declared once, as a table, evaluated
 //! purely from facts about the principal on the request's date and about
 //! the resource. `docs/permissions.md` is rendered from this table and a
 //! test fails when the two differ.
