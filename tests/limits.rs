@@ -28,7 +28,7 @@ fn reason(status: &tonic::Status) -> String {
         .get_details_error_info()
         .unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
     assert_eq!(info.domain, samverkan_core::reasons::DOMAIN);
-    assert!(samverkan_core::reasons::listed(&info.reason), "{info:?}");
+    assert!(samverkan_server::reasons::listed(&info.reason), "{info:?}");
     info.reason
 }
 

@@ -94,18 +94,6 @@ impl ApiError {
         }
     }
 
-    pub fn precondition(
-        kind: &'static str,
-        subject: impl Into<String>,
-        description: impl Into<String>,
-    ) -> Self {
-        Self::FailedPrecondition {
-            kind: Cow::Borrowed(kind),
-            subject: subject.into(),
-            description: description.into(),
-        }
-    }
-
     /// The error a service in another process answered, as if it had
     /// happened here: the same code, message and details, so a caller two
     /// hops away sees what a caller of `service` itself would see.
@@ -224,6 +212,18 @@ impl ApiError {
             Self::Unavailable(_) => Code::Unavailable,
             Self::DeadlineExceeded(_) => Code::DeadlineExceeded,
             Self::Internal(_) => Code::Internal,
+        }
+    }
+}
+
+impl crate::Refusal {
+    /// This refusal as the API answers it: `FAILED_PRECONDITION` about
+    /// `subject` (e.g. `meetings/0192…`), with the rule's reason.
+    pub fn on(self, subject: impl Into<String>) -> ApiError {
+        ApiError::FailedPrecondition {
+            kind: Cow::Borrowed(self.rule.reason),
+            subject: subject.into(),
+            description: self.message.into_owned(),
         }
     }
 }
@@ -355,14 +355,14 @@ mod tests {
         assert_eq!(fields, ["matter.title", "page_size"]);
     }
 
+    static ADJUSTED: crate::Rule = crate::Rule::new("MINUTES_ADJUSTED", "locked");
+
     #[test]
     fn failed_precondition_carries_violation() {
-        let status: Status = ApiError::precondition(
-            "MINUTES_ADJUSTED",
-            "minutes/1",
-            "the minutes are adjusted and locked",
-        )
-        .into();
+        let status: Status = ADJUSTED
+            .refuse("the minutes are adjusted and locked")
+            .on("minutes/1")
+            .into();
         assert_eq!(status.code(), Code::FailedPrecondition);
         let pf = status.get_details_precondition_failure().unwrap();
         assert_eq!(pf.violations[0].r#type, "MINUTES_ADJUSTED");
@@ -377,7 +377,9 @@ mod tests {
         let errors = [
             ApiError::invalid_field("matter.title", "must not be empty"),
             ApiError::not_found("matter", "0192"),
-            ApiError::precondition("MINUTES_ADJUSTED", "minutes/1", "locked"),
+            crate::rule::NO_COLLABORATION
+                .refuse("none")
+                .on("municipalities/x"),
             ApiError::Aborted("stale etag".into()),
             ApiError::Conflict("lost a race".into()),
             ApiError::AlreadyExists("exists".into()),
@@ -396,7 +398,9 @@ mod tests {
                 .unwrap_or_else(|| panic!("{reason}: no ErrorInfo"));
             assert_eq!(info.reason, reason);
             assert_eq!(info.domain, crate::reasons::DOMAIN);
-            assert!(crate::reasons::listed(&reason), "{reason} is not listed");
+            let listed = crate::reasons::GENERAL.iter().any(|r| r.reason == reason)
+                || crate::rule::RULES.iter().any(|r| r.reason == reason);
+            assert!(listed, "{reason} is not listed");
             // A caller two hops away sees the same reason, except that a
             // peer too slow to answer is UNAVAILABLE to it.
             let again: Status = ApiError::from_status("forums", status).into();
@@ -454,11 +458,7 @@ mod tests {
             .collect();
         assert_eq!(fields, ["forum_id", "page_size"]);
 
-        let s = round_trip(ApiError::precondition(
-            "MINUTES_ADJUSTED",
-            "minutes/1",
-            "the minutes are locked",
-        ));
+        let s = round_trip(ADJUSTED.refuse("the minutes are locked").on("minutes/1"));
         assert_eq!(s.message(), "the minutes are locked");
         let v = &s.get_details_precondition_failure().unwrap().violations[0];
         assert_eq!(

@@ -29,11 +29,9 @@ pub fn collaboration(
         };
         return match candidates {
             [only] => Ok(*only),
-            [] => Err(ApiError::precondition(
-                "NO_COLLABORATION",
-                format!("municipalities/{}", ctx.principal.tenant),
-                "the caller's municipality is not a member of any collaboration today",
-            )),
+            [] => Err(crate::rule::NO_COLLABORATION
+                .refuse("the caller's municipality is not a member of any collaboration today")
+                .on(format!("municipalities/{}", ctx.principal.tenant))),
             _ => Err(ApiError::invalid_field(
                 field,
                 "required: the caller's municipality is in several collaborations",

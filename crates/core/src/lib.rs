@@ -11,9 +11,11 @@ pub mod money;
 pub mod paging;
 pub mod reasons;
 pub mod remote;
+pub mod rule;
 pub mod text;
 
 pub use context::{Caller, Credentials, Directory, Former, Principal, RequestContext, TenantScope};
 pub use error::{ApiError, FieldViolation};
 pub use ids::{CollaborationId, TenantId, new_uuid};
 pub use money::Money;
+pub use rule::{Refusal, Rule};

@@ -6,12 +6,13 @@
 //!
 //! A service this process serves is called by the others in process; one
 //! it does not serve is called over gRPC at the address [`Remotes`] gives
-//! (DESIGN.md §2), on behalf of the request's principal.
+//! (docs/architecture.md), on behalf of the request's principal.
 
 pub mod admin;
 pub mod background;
 pub mod cors;
 pub mod limits;
+pub mod reasons;
 
 use std::future::Future;
 use std::sync::Arc;

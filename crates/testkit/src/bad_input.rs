@@ -142,7 +142,7 @@ fn check_error_info(s: &Status, reason: &str, wrong: &mut Vec<String>) {
                     samverkan_core::reasons::DOMAIN
                 ));
             }
-            if !samverkan_core::reasons::listed(&info.reason) {
+            if !samverkan_server::reasons::listed(&info.reason) {
                 wrong.push(format!("reason {} is not in docs/errors.md", info.reason));
             }
         }

@@ -10,7 +10,8 @@ use samverkan_roles::RolesClient;
 use serde_json::json;
 
 use crate::SERVICE;
-use crate::domain::revision::Phase;
+use crate::domain::document::VersionStatus;
+use crate::domain::revision::{Phase, may_take_force};
 use crate::store::{self, revision, version};
 
 /// Sent when a consolidated draft goes to IT-styrgruppen for decision; the
@@ -28,29 +29,8 @@ pub async fn activate(
 ) -> Result<revision::Model, ApiError> {
     let subject = format!("revisions/{}", r.id);
     let approvals = store::approvals(tx, r.id).await?;
-    let missing: Vec<&String> = members
-        .iter()
-        .filter(|m| {
-            !approvals
-                .iter()
-                .any(|a| a.recorded && &a.municipality == *m)
-        })
-        .collect();
-    if !missing.is_empty() {
-        let names: Vec<&str> = missing.iter().map(|m| m.as_str()).collect();
-        return Err(ApiError::precondition(
-            "APPROVALS_MISSING",
-            subject,
-            format!("approval not yet recorded by: {}", names.join(", ")),
-        ));
-    }
-    if today < r.effective_from {
-        return Err(ApiError::precondition(
-            "NOT_YET_EFFECTIVE",
-            subject,
-            format!("the new version takes effect on {}", r.effective_from),
-        ));
-    }
+    let approved = |m: &str| approvals.iter().any(|a| a.recorded && a.municipality == m);
+    may_take_force(members, approved, r.effective_from, today).map_err(|e| e.on(subject))?;
     let draft = r
         .draft_version_id
         .ok_or_else(|| ApiError::internal("revision without draft"))?;
@@ -64,7 +44,7 @@ pub async fn activate(
     store::save_version(
         tx,
         version::Model {
-            status: "replaced".into(),
+            status: VersionStatus::Replaced.as_str().into(),
             update_time: now,
             ..base
         },
@@ -75,7 +55,7 @@ pub async fn activate(
     store::save_version(
         tx,
         version::Model {
-            status: "in_force".into(),
+            status: VersionStatus::InForce.as_str().into(),
             update_time: now,
             ..new
         },

@@ -21,6 +21,7 @@ use samverkan_roles::demo::{COLLABORATION_ID, HOST, MUNICIPALITIES};
 use crate::SERVICE;
 use crate::api::convert::{StoredComponent, StoredValue};
 use crate::domain::period::Period;
+use crate::domain::price::PriceListState;
 use crate::store::{self, allocation_key, driver_snapshot, price_list, service, volume};
 
 /// The demo year.
@@ -161,7 +162,7 @@ pub async fn load(db: &Database) -> Result<Loaded, ApiError> {
             year: YEAR,
             version: 1,
             effective_date: date(YEAR, 1, 1)?,
-            state: "published".into(),
+            state: PriceListState::Published.as_str().into(),
             prices: serde_json::to_string(&prices).map_err(ApiError::internal_from)?,
             derivation: String::new(),
             decision_ref: DECISION_REF.into(),

@@ -12,6 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::SERVICE;
+use crate::domain::follow_up::FollowUpStatus;
 use crate::store::{self, follow_up};
 
 /// How many days ahead a follow-up is put on its forum's backlog.
@@ -31,7 +32,11 @@ pub async fn announce_due(
     let due: Vec<follow_up::Model> = store::open_follow_ups_until(&tx, until)
         .await?
         .into_iter()
-        .filter(|f| !f.announced && f.status == "planned" && f.collaboration_id == collaboration.0)
+        .filter(|f| {
+            !f.announced
+                && f.status == FollowUpStatus::Planned.as_str()
+                && f.collaboration_id == collaboration.0
+        })
         .collect();
     let decisions = store::decisions_by_ids(
         &tx,

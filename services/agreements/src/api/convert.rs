@@ -5,6 +5,7 @@ use samverkan_core::ApiError;
 use samverkan_core::dates::{self, timestamp};
 use samverkan_proto::agreements::v1 as pb;
 
+use crate::domain::document::{ProposalState, VersionStatus};
 use crate::domain::revision::{self, Phase};
 use crate::store::{agreement, approval, proposal, revision as revision_row, version};
 
@@ -34,14 +35,14 @@ fn kind_pb(k: &str) -> pb::AgreementKind {
 }
 
 fn status_pb(s: &str) -> pb::VersionStatus {
-    match s {
-        "draft" => pb::VersionStatus::Draft,
-        "in_review" => pb::VersionStatus::InReview,
-        "decided" => pb::VersionStatus::Decided,
-        "approved" => pb::VersionStatus::Approved,
-        "in_force" => pb::VersionStatus::InForce,
-        "replaced" => pb::VersionStatus::Replaced,
-        _ => pb::VersionStatus::Unspecified,
+    match VersionStatus::parse(s) {
+        Some(VersionStatus::Draft) => pb::VersionStatus::Draft,
+        Some(VersionStatus::InReview) => pb::VersionStatus::InReview,
+        Some(VersionStatus::Decided) => pb::VersionStatus::Decided,
+        Some(VersionStatus::Approved) => pb::VersionStatus::Approved,
+        Some(VersionStatus::InForce) => pb::VersionStatus::InForce,
+        Some(VersionStatus::Replaced) => pb::VersionStatus::Replaced,
+        None => pb::VersionStatus::Unspecified,
     }
 }
 
@@ -185,13 +186,13 @@ pub fn proposal_pb(p: proposal::Model) -> pb::Proposal {
         title: p.title,
         text: p.text,
         rationale: p.rationale,
-        state: match p.state.as_str() {
-            "draft" => pb::ProposalState::Draft,
-            "submitted" => pb::ProposalState::Submitted,
-            "accepted" => pb::ProposalState::Accepted,
-            "accepted_with_changes" => pb::ProposalState::AcceptedWithChanges,
-            "rejected" => pb::ProposalState::Rejected,
-            _ => pb::ProposalState::Unspecified,
+        state: match ProposalState::parse(&p.state) {
+            Some(ProposalState::Draft) => pb::ProposalState::Draft,
+            Some(ProposalState::Submitted) => pb::ProposalState::Submitted,
+            Some(ProposalState::Accepted) => pb::ProposalState::Accepted,
+            Some(ProposalState::AcceptedWithChanges) => pb::ProposalState::AcceptedWithChanges,
+            Some(ProposalState::Rejected) => pb::ProposalState::Rejected,
+            None => pb::ProposalState::Unspecified,
         } as i32,
         resolution_reason: p.resolution_reason,
         accepted_text: p.accepted_text,

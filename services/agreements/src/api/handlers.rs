@@ -14,7 +14,8 @@ use serde_json::json;
 use super::convert::{self, agreement_pb, proposal_pb, revision_pb, version_pb};
 use super::{Handlers, permission};
 use crate::SERVICE;
-use crate::domain::revision::{Change, Phase, consolidate};
+use crate::domain::document::{self, ProposalState, VersionStatus};
+use crate::domain::revision::{Change, Phase, consolidate, may_record_approval};
 use crate::domain::text;
 use crate::jobs::{self, DECISION_REQUESTED};
 use crate::store::{self, agreement, approval, proposal, revision, version};
@@ -44,16 +45,19 @@ fn phase_of(r: &revision::Model) -> Result<Phase, ApiError> {
 }
 
 fn in_phase(r: &revision::Model, allowed: &[Phase], what: &str) -> Result<(), ApiError> {
-    let p = phase_of(r)?;
-    if allowed.contains(&p) {
-        Ok(())
-    } else {
-        Err(ApiError::precondition(
-            "REVISION_PHASE",
-            format!("revisions/{}", r.id),
-            format!("{what} is not possible in the {} phase", p.as_str()),
-        ))
-    }
+    phase_of(r)?
+        .allows(allowed, what)
+        .map_err(|e| e.on(format!("revisions/{}", r.id)))
+}
+
+fn version_status(v: &version::Model) -> Result<VersionStatus, ApiError> {
+    VersionStatus::parse(&v.status)
+        .ok_or_else(|| ApiError::internal(format!("stored version status {:?}", v.status)))
+}
+
+fn proposal_state(p: &proposal::Model) -> Result<ProposalState, ApiError> {
+    ProposalState::parse(&p.state)
+        .ok_or_else(|| ApiError::internal(format!("stored proposal state {:?}", p.state)))
 }
 
 async fn visible_revision(tx: &Tx, field: &str, id: &str) -> Result<revision::Model, ApiError> {
@@ -178,7 +182,7 @@ impl Handlers {
                     agreement_id: a.id,
                     number: 1,
                     text: text::render(&text::parse(&body)),
-                    status: "in_force".into(),
+                    status: VersionStatus::InForce.as_str().into(),
                     effective_from: Some(effective_from),
                     next_review_on: next_review,
                     decision_ids: String::new(),
@@ -232,7 +236,7 @@ impl Handlers {
             .map(|a| {
                 let current = versions
                     .iter()
-                    .find(|v| v.agreement_id == a.id && v.status == "in_force")
+                    .find(|v| v.agreement_id == a.id && v.status == VersionStatus::InForce.as_str())
                     .cloned();
                 agreement_pb(a, current)
             })
@@ -290,16 +294,9 @@ impl Handlers {
                 })
             })
             .await?;
-        if !matches!(current.status.as_str(), "draft" | "in_review") {
-            return Err(ApiError::precondition(
-                "VERSION_LOCKED",
-                format!("versions/{}", current.id),
-                format!(
-                    "the version is {}: its text never changes; revise it in a new version",
-                    current.status
-                ),
-            ));
-        }
+        version_status(&current)?
+            .may_edit_text()
+            .map_err(|e| e.on(format!("versions/{}", current.id)))?;
         let change =
             json!({"update": {"text_sha_len": body.len(), "changelog": changelog, "link": link}});
         let updated = version::Model {
@@ -395,16 +392,8 @@ impl Handlers {
             }
             Claim::New => {
                 let versions = store::versions_of(&tx, &[a.id]).await?;
-                let base = versions
-                    .iter()
-                    .find(|v| v.status == "in_force")
-                    .ok_or_else(|| {
-                        ApiError::precondition(
-                            "NO_VERSION_IN_FORCE",
-                            format!("agreements/{}", a.id),
-                            "the document has no version in force to revise",
-                        )
-                    })?;
+                let base = document::in_force(&versions, |v| &v.status)
+                    .map_err(|e| e.on(format!("agreements/{}", a.id)))?;
                 let now = store::now();
                 let r = revision::Model {
                     id: samverkan_core::new_uuid(),
@@ -558,30 +547,21 @@ impl Handlers {
             .await?;
         let collab = CollaborationId(r.collaboration_id);
         let phase = phase_of(&r)?;
-        let next = phase.next().ok_or_else(|| {
-            ApiError::precondition(
-                "REVISION_DONE",
-                format!("revisions/{}", r.id),
-                "the revision is complete",
-            )
-        })?;
-        let subject = format!("revisions/{}", r.id);
+        let next = phase
+            .advance(r.draft_version_id.is_some(), r.decision_id.is_some())
+            .map_err(|e| e.on(format!("revisions/{}", r.id)))?;
         match next {
             Phase::ForumReview => {
-                let draft = r.draft_version_id.ok_or_else(|| {
-                    ApiError::precondition(
-                        "NOT_CONSOLIDATED",
-                        subject.clone(),
-                        "consolidate the accepted proposals first",
-                    )
-                })?;
+                let draft = r
+                    .draft_version_id
+                    .ok_or_else(|| ApiError::internal("forum review without a draft"))?;
                 let v = store::find_version(&tx, draft)
                     .await?
                     .ok_or_else(|| ApiError::internal("draft version vanished"))?;
                 store::save_version(
                     &tx,
                     version::Model {
-                        status: "in_review".into(),
+                        status: VersionStatus::InReview.as_str().into(),
                         ..v
                     },
                     "",
@@ -606,15 +586,7 @@ impl Handlers {
                 )
                 .await?;
             }
-            Phase::Approvals => {
-                if r.decision_id.is_none() {
-                    return Err(ApiError::precondition(
-                        "NO_DECISION",
-                        subject,
-                        "record IT-styrgruppen's decision first",
-                    ));
-                }
-            }
+            Phase::Approvals => {}
             Phase::InForce => {
                 let members = members.ok_or_else(|| ApiError::internal("members not asked"))?;
                 let saved = jobs::activate(&tx, r, &members, ctx.today).await?;
@@ -719,7 +691,7 @@ impl Handlers {
                     title,
                     text: body,
                     rationale,
-                    state: "draft".into(),
+                    state: ProposalState::Draft.as_str().into(),
                     resolution_reason: String::new(),
                     accepted_text: String::new(),
                     create_time: now,
@@ -768,17 +740,13 @@ impl Handlers {
             })
             .await?;
         in_phase(&r, &[Phase::Proposals], "submitting proposals")?;
-        if p.state != "draft" {
-            return Err(ApiError::precondition(
-                "PROPOSAL_SUBMITTED",
-                format!("proposals/{id}"),
-                "the proposal is already submitted",
-            ));
-        }
+        let submitted = proposal_state(&p)?
+            .submit()
+            .map_err(|e| e.on(format!("proposals/{id}")))?;
         let shared = proposal::Model {
             owner_tenant: None,
             collaboration_id: Some(r.collaboration_id),
-            state: "submitted".into(),
+            state: submitted.as_str().into(),
             update_time: store::now(),
             ..p
         };
@@ -814,9 +782,9 @@ impl Handlers {
         req: pb::ResolveProposalRequest,
     ) -> Result<pb::ResolveProposalResponse, ApiError> {
         let outcome = match pb::ProposalState::try_from(req.outcome) {
-            Ok(pb::ProposalState::Accepted) => "accepted",
-            Ok(pb::ProposalState::AcceptedWithChanges) => "accepted_with_changes",
-            Ok(pb::ProposalState::Rejected) => "rejected",
+            Ok(pb::ProposalState::Accepted) => ProposalState::Accepted,
+            Ok(pb::ProposalState::AcceptedWithChanges) => ProposalState::AcceptedWithChanges,
+            Ok(pb::ProposalState::Rejected) => ProposalState::Rejected,
             _ => {
                 return Err(ApiError::invalid_field(
                     "outcome",
@@ -828,7 +796,7 @@ impl Handlers {
         let accepted_text = long_text(
             "accepted_text",
             &req.accepted_text,
-            outcome == "accepted_with_changes",
+            outcome == ProposalState::AcceptedWithChanges,
         )?;
         let etag = required_line("etag", &req.etag, 64)?;
         let id = convert::uuid("id", &req.id)?;
@@ -852,13 +820,10 @@ impl Handlers {
             &[Phase::Proposals, Phase::Consolidation],
             "resolving proposals",
         )?;
-        if p.state != "submitted" {
-            return Err(ApiError::precondition(
-                "PROPOSAL_STATE",
-                format!("proposals/{id}"),
-                format!("a {} proposal cannot be resolved", p.state),
-            ));
-        }
+        let outcome = proposal_state(&p)?
+            .resolve(outcome)
+            .map_err(|e| e.on(format!("proposals/{id}")))?
+            .as_str();
         let resolved = proposal::Model {
             state: outcome.into(),
             resolution_reason: reason.clone(),
@@ -930,7 +895,7 @@ impl Handlers {
         let mut accepted: Vec<proposal::Model> = store::proposals(&tx, r.id)
             .await?
             .into_iter()
-            .filter(|p| p.state.starts_with("accepted"))
+            .filter(|p| ProposalState::parse(&p.state).is_some_and(ProposalState::accepted))
             .collect();
         accepted.sort_by(|a, b| {
             section_key(&a.section_number)
@@ -940,7 +905,7 @@ impl Handlers {
         let changes: Vec<Change> = accepted
             .iter()
             .map(|p| {
-                let body = if p.state == "accepted_with_changes" {
+                let body = if p.state == ProposalState::AcceptedWithChanges.as_str() {
                     p.accepted_text.clone()
                 } else {
                     p.text.clone()
@@ -962,9 +927,7 @@ impl Handlers {
             })
             .collect();
         let old = text::parse(&base.text);
-        let new = consolidate(&old, &changes).map_err(|why| {
-            ApiError::precondition("CONFLICTING_PROPOSALS", format!("revisions/{}", r.id), why)
-        })?;
+        let new = consolidate(&old, &changes).map_err(|e| e.on(format!("revisions/{}", r.id)))?;
         let diff = text::render_diff(&old, &new);
         let body = text::render(&new);
         let from = link_from(&tx, &r, &base).await?;
@@ -1003,7 +966,7 @@ impl Handlers {
                     agreement_id: r.agreement_id,
                     number,
                     text: body,
-                    status: "draft".into(),
+                    status: VersionStatus::Draft.as_str().into(),
                     effective_from: Some(r.effective_from),
                     next_review_on: base.next_review_on.map(|d| d + chrono::Months::new(12)),
                     decision_ids: String::new(),
@@ -1076,7 +1039,7 @@ impl Handlers {
         store::save_version(
             &tx,
             version::Model {
-                status: "decided".into(),
+                status: VersionStatus::Decided.as_str().into(),
                 decision_ids: ids,
                 update_time: store::now(),
                 ..v
@@ -1230,13 +1193,7 @@ impl Handlers {
             )
             .await?;
         in_phase(&r, &[Phase::Approvals], "recording approvals")?;
-        if a.recorded {
-            return Err(ApiError::precondition(
-                "APPROVAL_RECORDED",
-                format!("approvals/{id}"),
-                "the approval is already recorded",
-            ));
-        }
+        may_record_approval(a.recorded).map_err(|e| e.on(format!("approvals/{id}")))?;
         let recorded = approval::Model {
             owner_tenant: None,
             collaboration_id: Some(r.collaboration_id),

@@ -2,7 +2,9 @@
 //! accepted proposals turn the version in force into the consolidated draft.
 
 use chrono::NaiveDate;
+use samverkan_core::Refusal;
 
+use super::rules;
 use super::text::{Document, Section, renumber};
 
 /// The phases, in order.
@@ -46,6 +48,72 @@ impl Phase {
         let i = Self::ALL.iter().position(|p| *p == self)?;
         Self::ALL.get(i + 1).copied()
     }
+
+    /// Whether `what` may be done in this phase, one of `allowed`.
+    pub fn allows(self, allowed: &[Phase], what: &str) -> Result<(), Refusal> {
+        if allowed.contains(&self) {
+            Ok(())
+        } else {
+            Err(rules::REVISION_PHASE.refuse(format!(
+                "{what} is not possible in the {} phase",
+                self.as_str()
+            )))
+        }
+    }
+
+    /// The phase the revision moves to, or why it cannot move: the last
+    /// phase ends it; forum review needs the consolidated draft, and the
+    /// approvals IT-styrgruppen's decision.
+    pub fn advance(self, consolidated: bool, decided: bool) -> Result<Phase, Refusal> {
+        let next = self
+            .next()
+            .ok_or_else(|| rules::REVISION_DONE.refuse("the revision is complete"))?;
+        match next {
+            Phase::ForumReview if !consolidated => {
+                Err(rules::NOT_CONSOLIDATED.refuse("consolidate the accepted proposals first"))
+            }
+            Phase::Approvals if !decided => {
+                Err(rules::NO_DECISION.refuse("record IT-styrgruppen's decision first"))
+            }
+            next => Ok(next),
+        }
+    }
+}
+
+/// Whether the new version may take force `today`: every member
+/// municipality on its effective date (`members`) has approved it
+/// (`approved`), and that date has come.
+pub fn may_take_force<'a>(
+    members: &'a [String],
+    approved: impl Fn(&str) -> bool,
+    effective_from: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
+    let missing: Vec<&'a str> = members
+        .iter()
+        .map(String::as_str)
+        .filter(|m| !approved(m))
+        .collect();
+    if !missing.is_empty() {
+        return Err(rules::APPROVALS_MISSING.refuse(format!(
+            "approval not yet recorded by: {}",
+            missing.join(", ")
+        )));
+    }
+    if today < effective_from {
+        return Err(rules::NOT_YET_EFFECTIVE
+            .refuse(format!("the new version takes effect on {effective_from}")));
+    }
+    Ok(())
+}
+
+/// Whether a municipality's approval may be recorded: once.
+pub fn may_record_approval(recorded: bool) -> Result<(), Refusal> {
+    if recorded {
+        Err(rules::APPROVAL_RECORDED.refuse("the approval is already recorded"))
+    } else {
+        Ok(())
+    }
 }
 
 /// A phase is late when its last day has passed and the revision has not
@@ -78,7 +146,11 @@ pub enum Change {
 /// Applies accepted changes to the version in force and renumbers the
 /// sections. Changes apply in the order given; an anchor that no longer
 /// exists is an error naming it.
-pub fn consolidate(base: &Document, changes: &[Change]) -> Result<Document, String> {
+pub fn consolidate(base: &Document, changes: &[Change]) -> Result<Document, Refusal> {
+    consolidate_text(base, changes).map_err(|why| rules::CONFLICTING_PROPOSALS.refuse(why))
+}
+
+fn consolidate_text(base: &Document, changes: &[Change]) -> Result<Document, String> {
     let mut doc = base.clone();
     // Anchors refer to the base's numbering: remember each section's
     // original number so later changes still find theirs.
@@ -190,6 +262,50 @@ mod tests {
             }],
         )
         .unwrap_err();
-        assert!(err.contains('9'));
+        assert_eq!(err.reason(), "CONFLICTING_PROPOSALS");
+        assert!(err.message.contains('9'));
+    }
+
+    #[test]
+    fn phases_advance_in_order_with_their_preconditions() {
+        assert_eq!(
+            Phase::Proposals.advance(false, false),
+            Ok(Phase::Consolidation)
+        );
+        let e = Phase::Consolidation.advance(false, false).unwrap_err();
+        assert_eq!(e.reason(), "NOT_CONSOLIDATED");
+        assert_eq!(
+            Phase::Consolidation.advance(true, false),
+            Ok(Phase::ForumReview)
+        );
+        let e = Phase::Decision.advance(true, false).unwrap_err();
+        assert_eq!(e.reason(), "NO_DECISION");
+        assert_eq!(Phase::Decision.advance(true, true), Ok(Phase::Approvals));
+        assert_eq!(
+            Phase::InForce.advance(true, true).unwrap_err().reason(),
+            "REVISION_DONE"
+        );
+        assert!(Phase::Proposals.allows(&[Phase::Proposals], "x").is_ok());
+        let e = Phase::Approvals
+            .allows(&[Phase::Proposals], "submitting")
+            .unwrap_err();
+        assert_eq!(e.reason(), "REVISION_PHASE");
+    }
+
+    #[test]
+    fn a_version_takes_force_when_all_have_approved_on_its_day() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 1, day).unwrap();
+        let members = vec!["tranemo".to_owned(), "ulricehamn".to_owned()];
+        let e = may_take_force(&members, |m| m == "tranemo", d(1), d(2)).unwrap_err();
+        assert_eq!(e.reason(), "APPROVALS_MISSING");
+        assert!(e.message.ends_with("ulricehamn"), "{e}");
+        let e = may_take_force(&members, |_| true, d(3), d(2)).unwrap_err();
+        assert_eq!(e.reason(), "NOT_YET_EFFECTIVE");
+        assert!(may_take_force(&members, |_| true, d(2), d(2)).is_ok());
+        assert!(may_record_approval(false).is_ok());
+        assert_eq!(
+            may_record_approval(true).unwrap_err().reason(),
+            "APPROVAL_RECORDED"
+        );
     }
 }

@@ -18,13 +18,14 @@ use uuid::Uuid;
 use super::convert::{self, line_domain, line_pb};
 use super::input::{self, PriceChoice};
 use super::{EDIT, Handlers};
+use crate::domain::CostError;
 use crate::domain::Money;
 use crate::domain::bill::{Bill, ChargeType, LineKind, compute_bills, key_weights};
 use crate::domain::csv;
 use crate::domain::explain::explain;
 use crate::domain::membership::{Membership, members_during};
-use crate::domain::period::{Conflict, Period, may_issue};
-use crate::domain::reconcile::{PoolOutcome, reconcile};
+use crate::domain::period::{self, Conflict, Period, may_issue};
+use crate::domain::reconcile::{self, PoolOutcome};
 use crate::store::{self, bill, billing_run, reconciliation, scenario};
 
 /// Where a bill came from, for the response.
@@ -38,11 +39,7 @@ struct Meta {
 }
 
 fn not_issued(period: Period) -> ApiError {
-    ApiError::precondition(
-        "NOT_ISSUED",
-        format!("periods/{period}"),
-        format!("the bills of {period} are not issued yet"),
-    )
+    period::not_issued(period).on(format!("periods/{period}"))
 }
 
 fn bill_pb(b: &Bill, meta: &Meta, detail: bool) -> Result<pb::Bill, ApiError> {
@@ -513,37 +510,21 @@ impl Handlers {
             }
             Claim::New => {
                 let period = year.to_string();
-                let done = || {
-                    ApiError::precondition(
-                        "ALREADY_RECONCILED",
-                        format!("reconciliations/{year}/{code}"),
-                        format!(
-                            "{code} of {year} is reconciled already; a reconciliation is final"
-                        ),
-                    )
-                };
-                if store::reconciliations(&tx, collab, year)
+                let subject = format!("reconciliations/{year}/{code}");
+                let done = || reconcile::already_reconciled(&code, year).on(subject.clone());
+                let reconciled = store::reconciliations(&tx, collab, year).await?;
+                reconcile::may_reconcile(
+                    &code,
+                    year,
+                    reconciled.iter().map(|r| r.service_code.as_str()),
+                )
+                .map_err(|r| r.on(subject.clone()))?;
+                let issued = issued_periods(&tx, collab, year).await?;
+                reconcile::reconcilable(year, &issued)
+                    .map_err(|(p, r)| r.on(format!("periods/{p}")))?;
+                let run = store::run_of_period(&tx, collab, &period)
                     .await?
-                    .iter()
-                    .any(|r| r.service_code == code)
-                {
-                    return Err(done());
-                }
-                let Some(run) = store::run_of_period(&tx, collab, &period).await? else {
-                    // Issued per month: the twelve months' runs each froze
-                    // their own inputs; splitting the year's difference over
-                    // them is not decided yet.
-                    if let Some(month) = issued_periods(&tx, collab, year).await?.first() {
-                        return Err(ApiError::precondition(
-                            "BILLED_MONTHLY",
-                            format!("periods/{month}"),
-                            format!(
-                                "{year} is billed per month; a year billed per month cannot be reconciled yet"
-                            ),
-                        ));
-                    }
-                    return Err(not_issued(Period::Year(year)));
-                };
+                    .ok_or_else(|| not_issued(Period::Year(year)))?;
                 // The pool is split by exactly the key and drivers billing
                 // used: those frozen with the issued bills.
                 let inp = input::thaw(&run.input)?;
@@ -557,12 +538,8 @@ impl Handlers {
                             format!("{code} was not an allocated service (cost pool) when {year} was billed"),
                         )
                     })?;
-                let key = inp.keys.get(&code).ok_or_else(|| {
-                    ApiError::precondition(
-                        "COST_MODEL_INCOMPLETE",
-                        format!("service/{code}"),
-                        format!("no allocation key was in force for {code} in {year}"),
-                    )
+                let key = inp.keys.get(&code).ok_or_else(|| CostError::MissingKey {
+                    service: code.clone(),
                 })?;
                 let kw = key_weights(&inp, key)?;
                 let mut billed = Vec::new();
@@ -577,7 +554,7 @@ impl Handlers {
                     .ok_or_else(|| ApiError::internal("billed amount out of range"))?;
                     billed.push((bill.member, sum));
                 }
-                let r = reconcile(&PoolOutcome {
+                let r = reconcile::reconcile(&PoolOutcome {
                     service: code.clone(),
                     name: service.name.clone(),
                     actual: Money::from_ore(req.actual_ore),
@@ -884,22 +861,9 @@ pub(super) async fn issued_periods(
 
 /// FAILED_PRECONDITION naming the period whose state refuses the call.
 pub(super) fn conflict_error(c: Conflict) -> ApiError {
-    match c {
-        Conflict::Issued(p) => already_issued(p),
-        other => ApiError::precondition(
-            other.reason(),
-            format!("periods/{}", other.period()),
-            other.to_string(),
-        ),
-    }
+    c.refusal().on(format!("periods/{}", c.period()))
 }
 
 fn already_issued(period: Period) -> ApiError {
-    ApiError::precondition(
-        "ALREADY_ISSUED",
-        format!("periods/{period}"),
-        format!(
-            "the bills of {period} are issued already; differences are reconciled, never re-issued"
-        ),
-    )
+    conflict_error(Conflict::Issued(period))
 }

@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::convert::{self, Prices, StoredDerivation, ratio_text};
 use super::{EDIT, Handlers, PUBLISH, permission};
-use crate::domain::period::{Conflict, InputKind, Period, may_record};
-use crate::domain::price::{self, PriceRounding};
+use crate::domain::period::{InputKind, Period, may_record};
+use crate::domain::price::{self, PriceListState, PriceRounding, Step};
 use crate::domain::{Money, Ratio};
 use crate::store::{
     self, allocation_key, direct_charge, driver_snapshot, price_list, service, volume,
@@ -63,21 +63,9 @@ async fn open_for_input(
     period: Period,
 ) -> Result<(), ApiError> {
     let issued = super::bills::issued_periods(tx, collab, period.year()).await?;
-    may_record(kind, period, &issued).map_err(|c| match c {
-        Conflict::Issued(p) => ApiError::precondition(
-            "PERIOD_ISSUED",
-            format!("periods/{p}"),
-            if p == period {
-                format!(
-                    "the bills of {p} are issued; its inputs no longer change (reconcile the difference instead)"
-                )
-            } else {
-                format!(
-                    "the bills of {p} are issued; a direct charge of {period} would be billed with them"
-                )
-            },
-        ),
-        other => super::bills::conflict_error(other),
+    may_record(kind, period, &issued).map_err(|c| {
+        c.refusal_to_record(period)
+            .on(format!("periods/{}", c.period()))
     })
 }
 
@@ -88,30 +76,17 @@ async fn visible_price_list(tx: &Tx, id: &str) -> Result<price_list::Model, ApiE
         .ok_or_else(|| ApiError::not_found("price list", id))
 }
 
-/// The state a price list must be in for an action, or why not.
-fn expect_state(p: &price_list::Model, want: &str, action: &str) -> Result<(), ApiError> {
-    if p.state == want {
-        return Ok(());
-    }
-    let why = if p.state == "published" {
-        format!(
-            "the price list is published and never changes; create a new version to {action} instead"
-        )
-    } else {
-        format!(
-            "only a {want} price list can be {action}; this one is {}",
-            p.state
-        )
-    };
-    Err(ApiError::precondition(
-        if p.state == "published" {
-            "PRICE_LIST_PUBLISHED"
-        } else {
-            "PRICE_LIST_STATE"
-        },
-        format!("price-lists/{}", p.id),
-        why,
-    ))
+/// The state a price list is in after `step`, or why the step is refused.
+fn take(p: &price_list::Model, step: Step) -> Result<PriceListState, ApiError> {
+    let state = PriceListState::parse(&p.state).ok_or_else(|| {
+        ApiError::internal(format!(
+            "price list {} has the unknown state {:?}",
+            p.id, p.state
+        ))
+    })?;
+    state
+        .take(step)
+        .map_err(|r| r.on(format!("price-lists/{}", p.id)))
 }
 
 /// Validates prices against the catalogue: known services, no negative
@@ -352,7 +327,7 @@ impl Handlers {
                     year,
                     version: store::next_price_list_version(&tx, collab, year).await?,
                     effective_date: effective,
-                    state: "draft".into(),
+                    state: PriceListState::Draft.as_str().into(),
                     prices: convert::prices_text(&prices)?,
                     derivation: stored_derivation,
                     decision_ref: String::new(),
@@ -438,7 +413,7 @@ impl Handlers {
     ) -> Result<pb::UpdatePriceListResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
         let (tx, current) = self.price_list_to_change(ctx, &req.id, EDIT).await?;
-        expect_state(&current, "draft", "changed")?;
+        take(&current, Step::Change)?;
         let effective = match &req.effective_date {
             Some(d) => {
                 let d = samverkan_core::dates::from_proto(d, "effective_date")?;
@@ -478,11 +453,11 @@ impl Handlers {
     ) -> Result<pb::ProposePriceListResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
         let (tx, current) = self.price_list_to_change(ctx, &req.id, EDIT).await?;
-        expect_state(&current, "draft", "proposed")?;
+        let next = take(&current, Step::Propose)?;
         let saved = store::save_price_list(
             &tx,
             price_list::Model {
-                state: "proposed".into(),
+                state: next.as_str().into(),
                 ..current
             },
             &etag,
@@ -508,12 +483,12 @@ impl Handlers {
             .map(|d| d.to_string())
             .unwrap_or_default();
         let (tx, current) = self.price_list_to_change(ctx, &req.id, PUBLISH).await?;
-        expect_state(&current, "proposed", "decided")?;
+        let next = take(&current, Step::Decide)?;
         let change = json!({"decide": {"decision_ref": decision_ref, "decision_id": decision_id}});
         let saved = store::save_price_list(
             &tx,
             price_list::Model {
-                state: "decided".into(),
+                state: next.as_str().into(),
                 decision_ref,
                 decision_id,
                 ..current
@@ -535,7 +510,7 @@ impl Handlers {
     ) -> Result<pb::PublishPriceListResponse, ApiError> {
         let etag = required_line("etag", &req.etag, 64)?;
         let (tx, current) = self.price_list_to_change(ctx, &req.id, PUBLISH).await?;
-        expect_state(&current, "decided", "published")?;
+        let next = take(&current, Step::Publish)?;
         // Versions take effect in order: a new version must start after
         // every published one of its year, so "the version in force" is
         // never ambiguous.
@@ -547,23 +522,16 @@ impl Handlers {
             None,
         )
         .await?;
-        if let Some(later) = published
-            .iter()
-            .find(|p| p.effective_date >= current.effective_date)
-        {
-            return Err(ApiError::precondition(
-                "EFFECTIVE_DATE_NOT_AFTER",
-                format!("price-lists/{}", current.id),
-                format!(
-                    "version {} of {} is published effective {}; a new version must take effect later",
-                    later.version, later.year, later.effective_date
-                ),
-            ));
-        }
+        price::may_take_effect(
+            current.year,
+            current.effective_date,
+            published.iter().map(|p| (p.version, p.effective_date)),
+        )
+        .map_err(|r| r.on(format!("price-lists/{}", current.id)))?;
         let saved = store::save_price_list(
             &tx,
             price_list::Model {
-                state: "published".into(),
+                state: next.as_str().into(),
                 publish_time: Some(store::now()),
                 ..current
             },

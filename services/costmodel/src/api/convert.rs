@@ -15,6 +15,7 @@ use crate::domain::bill::{
     AllocationKey, Basis, BillLine, ChargeType, KeyComponent, LineKind, Service, UnitPart,
 };
 use crate::domain::period::Period;
+use crate::domain::price::PriceListState;
 use crate::domain::{Money, Ratio};
 use crate::store::{allocation_key, driver_snapshot, price_list, service};
 
@@ -241,12 +242,12 @@ pub struct StoredDerivation {
 }
 
 pub fn state_pb(s: &str) -> pb::PriceListState {
-    match s {
-        "draft" => pb::PriceListState::Draft,
-        "proposed" => pb::PriceListState::Proposed,
-        "decided" => pb::PriceListState::Decided,
-        "published" => pb::PriceListState::Published,
-        _ => pb::PriceListState::Unspecified,
+    match PriceListState::parse(s) {
+        Some(PriceListState::Draft) => pb::PriceListState::Draft,
+        Some(PriceListState::Proposed) => pb::PriceListState::Proposed,
+        Some(PriceListState::Decided) => pb::PriceListState::Decided,
+        Some(PriceListState::Published) => pb::PriceListState::Published,
+        None => pb::PriceListState::Unspecified,
     }
 }
 

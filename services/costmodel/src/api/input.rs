@@ -18,7 +18,7 @@ use crate::domain::bill::{
     Service, Volume, charges_for_period, volumes_for_period,
 };
 use crate::domain::period::Period;
-use crate::domain::price::PriceList;
+use crate::domain::price::{self, PriceList};
 use crate::store::{self, price_list};
 
 /// Which price list a live computation uses.
@@ -49,13 +49,7 @@ pub async fn assemble(
         PriceChoice::Published => store::price_lists(tx, collab, Some(year), true, None)
             .await?
             .pop()
-            .ok_or_else(|| {
-                ApiError::precondition(
-                    "NO_PUBLISHED_PRICE_LIST",
-                    format!("price-lists/{year}"),
-                    format!("no price list for {year} is published yet"),
-                )
-            })?,
+            .ok_or_else(|| price::none_published(year).on(format!("price-lists/{year}")))?,
         PriceChoice::Version(id) => {
             let l = store::find_price_list(tx, id)
                 .await?

@@ -5,7 +5,7 @@ mod catalogue;
 pub(crate) mod convert;
 mod input;
 
-use samverkan_core::{ApiError, RequestContext, dates};
+use samverkan_core::{ApiError, FieldViolation, RequestContext, dates};
 use samverkan_db::{Access, Database, Tx};
 use samverkan_proto::costmodel::v1 as pb;
 use samverkan_proto::costmodel::v1::cost_model_service_server::CostModelService;
@@ -15,6 +15,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::SERVICE;
+use crate::domain::CostError;
 use crate::domain::membership::{Membership, members_during};
 use crate::domain::period::Period;
 
@@ -223,4 +224,25 @@ rpcs! {
     reconcile(ReconcileRequest) -> ReconcileResponse;
     create_scenario(CreateScenarioRequest) -> CreateScenarioResponse;
     run_scenario(RunScenarioRequest) -> RunScenarioResponse;
+}
+
+/// A cost-model computation's failure as the API answers it: a missing
+/// price, key or driver value is a state of the cost model
+/// (`FAILED_PRECONDITION` about the service or the drivers), anything else
+/// a fault of the request's cost model.
+impl From<CostError> for ApiError {
+    fn from(e: CostError) -> Self {
+        let subject = match &e {
+            CostError::MissingPrice { service }
+            | CostError::UnknownService { service }
+            | CostError::MissingKey { service } => format!("service/{service}"),
+            _ => "drivers".to_owned(),
+        };
+        match e.rule() {
+            Some(rule) => rule.refuse(e.to_string()).on(subject),
+            None => {
+                ApiError::InvalidArgument(vec![FieldViolation::new("cost_model", e.to_string())])
+            }
+        }
+    }
 }

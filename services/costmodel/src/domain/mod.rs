@@ -4,7 +4,7 @@
 //!
 //! Money is integer öre ([`Money`]); quantities, shares and rounding
 //! adjustments are exact rationals ([`Ratio`]); weights are integers. See
-//! `ENGINEERING.md` § Money for the rules these modules implement.
+//! ADR 0003 (`docs/adr/0003-exact-money.md`) for the rules these modules implement.
 
 pub mod allocation;
 pub mod bill;
@@ -14,11 +14,12 @@ pub mod membership;
 pub mod period;
 pub mod price;
 pub mod reconcile;
+pub mod rules;
 
 use std::fmt;
 
+use samverkan_core::Rule;
 pub use samverkan_core::money::{Money, MoneyError, Ratio, Rounded};
-use samverkan_core::{ApiError, FieldViolation};
 
 /// Every way a cost-model computation can fail. All of them are faults of
 /// the input (a key with no drivers, a missing price), never of the server,
@@ -102,29 +103,23 @@ impl From<MoneyError> for CostError {
     }
 }
 
-impl From<CostError> for ApiError {
-    fn from(e: CostError) -> Self {
-        let description = e.to_string();
-        match e {
-            CostError::MissingPrice { service }
-            | CostError::UnknownService { service }
-            | CostError::MissingKey { service } => ApiError::precondition(
-                "COST_MODEL_INCOMPLETE",
-                format!("service/{service}"),
-                description,
-            ),
+impl CostError {
+    /// The rule of a complete cost model this error breaks, when it is a
+    /// state of the cost model (a price, key or driver value is missing)
+    /// rather than a fault of the request.
+    pub fn rule(&self) -> Option<&'static Rule> {
+        match self {
+            CostError::MissingPrice { .. }
+            | CostError::UnknownService { .. }
+            | CostError::MissingKey { .. } => Some(&rules::COST_MODEL_INCOMPLETE),
             CostError::AllZeroWeights
             | CostError::DriverTotalZero { .. }
-            | CostError::MissingDriverValue { .. } => {
-                ApiError::precondition("DRIVERS_INCOMPLETE", "drivers", description)
-            }
+            | CostError::MissingDriverValue { .. } => Some(&rules::DRIVERS_INCOMPLETE),
             CostError::DuplicateKey(_)
             | CostError::InvalidKeyFractions { .. }
             | CostError::KeyMembersDiffer
             | CostError::Overflow
-            | CostError::Inconsistent(_) => {
-                ApiError::InvalidArgument(vec![FieldViolation::new("cost_model", description)])
-            }
+            | CostError::Inconsistent(_) => None,
         }
     }
 }

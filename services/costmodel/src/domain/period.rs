@@ -18,9 +18,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use samverkan_core::Refusal;
 
 use super::allocation;
-use super::{CostError, Money};
+use super::{CostError, Money, rules};
 
 /// The months of a year.
 pub const MONTHS: u32 = 12;
@@ -201,12 +202,27 @@ pub enum Conflict {
 }
 
 impl Conflict {
-    /// The reason code a caller gets.
-    pub fn reason(self) -> &'static str {
+    /// The refusal to issue bills that this state gives.
+    pub fn refusal(self) -> Refusal {
         match self {
-            Conflict::Issued(_) => "ALREADY_ISSUED",
-            Conflict::BilledYearly(_) => "BILLED_YEARLY",
-            Conflict::BilledMonthly(_) => "BILLED_MONTHLY",
+            Conflict::Issued(p) => rules::ALREADY_ISSUED.refuse(format!(
+                "the bills of {p} are issued already; differences are reconciled, never re-issued"
+            )),
+            Conflict::BilledYearly(_) => rules::BILLED_YEARLY.refuse(self.to_string()),
+            Conflict::BilledMonthly(_) => rules::BILLED_MONTHLY.refuse(self.to_string()),
+        }
+    }
+
+    /// The refusal to record an input for `period` that this state gives.
+    pub fn refusal_to_record(self, period: Period) -> Refusal {
+        match self {
+            Conflict::Issued(p) if p == period => rules::PERIOD_ISSUED.refuse(format!(
+                "the bills of {p} are issued; its inputs no longer change (reconcile the difference instead)"
+            )),
+            Conflict::Issued(p) => rules::PERIOD_ISSUED.refuse(format!(
+                "the bills of {p} are issued; a direct charge of {period} would be billed with them"
+            )),
+            other => other.refusal(),
         }
     }
 
@@ -234,6 +250,12 @@ impl fmt::Display for Conflict {
             ),
         }
     }
+}
+
+/// The refusal to read or reconcile the issued bills of `period` before
+/// they are issued.
+pub fn not_issued(period: Period) -> Refusal {
+    rules::NOT_ISSUED.refuse(format!("the bills of {period} are not issued yet"))
 }
 
 /// Whether the bills of `period` may be issued, given the periods of its

@@ -2,7 +2,100 @@
 
 use std::collections::BTreeMap;
 
-use super::{CostError, Money, Ratio};
+use chrono::NaiveDate;
+use samverkan_core::Refusal;
+
+use super::{CostError, Money, Ratio, rules};
+
+/// Where a price list version is on its way to the bills: drafted by the
+/// IT department, proposed to the steering group, decided there, then
+/// published, after which it never changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceListState {
+    Draft,
+    Proposed,
+    Decided,
+    Published,
+}
+
+/// What is done to a price list version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Its prices or dates are edited.
+    Change,
+    Propose,
+    Decide,
+    Publish,
+}
+
+impl PriceListState {
+    pub const ALL: &'static [PriceListState] = &[
+        PriceListState::Draft,
+        PriceListState::Proposed,
+        PriceListState::Decided,
+        PriceListState::Published,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PriceListState::Draft => "draft",
+            PriceListState::Proposed => "proposed",
+            PriceListState::Decided => "decided",
+            PriceListState::Published => "published",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|x| x.as_str() == s)
+    }
+
+    /// The state after `step`, or why the step is refused: each step
+    /// from exactly one state, and nothing once published.
+    pub fn take(self, step: Step) -> Result<PriceListState, Refusal> {
+        use PriceListState::*;
+        let (from, to, action) = match step {
+            Step::Change => (Draft, Draft, "changed"),
+            Step::Propose => (Draft, Proposed, "proposed"),
+            Step::Decide => (Proposed, Decided, "decided"),
+            Step::Publish => (Decided, Published, "published"),
+        };
+        if self == from {
+            Ok(to)
+        } else if self == Published {
+            Err(rules::PRICE_LIST_PUBLISHED.refuse(
+                "the price list is published and never changes; create a new version instead",
+            ))
+        } else {
+            Err(rules::PRICE_LIST_STATE.refuse(format!(
+                "only a {} price list can be {action}; this one is {}",
+                from.as_str(),
+                self.as_str()
+            )))
+        }
+    }
+}
+
+/// Whether a version effective `effective` may be published beside the
+/// `published` versions of its year (each `(version, effective date)`):
+/// versions take effect in order, so a new one starts after every
+/// published one and "the version in force" is never ambiguous.
+pub fn may_take_effect(
+    year: i32,
+    effective: NaiveDate,
+    published: impl IntoIterator<Item = (i32, NaiveDate)>,
+) -> Result<(), Refusal> {
+    match published.into_iter().find(|(_, e)| *e >= effective) {
+        Some((version, e)) => Err(rules::EFFECTIVE_DATE_NOT_AFTER.refuse(format!(
+            "version {version} of {year} is published effective {e}; a new version must take effect later"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The refusal to bill `year` from published prices before any are.
+pub fn none_published(year: i32) -> Refusal {
+    rules::NO_PUBLISHED_PRICE_LIST.refuse(format!("no price list for {year} is published yet"))
+}
 
 /// One version of a year's price list: a price per service code. For a
 /// per-unit or direct service the price is per unit of measure; for an
@@ -136,5 +229,36 @@ mod tests {
         let next = derive_price_list(&last, "2025-1", idx, PriceRounding::WholeKronor).unwrap();
         assert_eq!(next.version, "2025-1");
         assert_eq!(next.prices["konto"], kr(1900));
+    }
+
+    #[test]
+    fn a_price_list_goes_draft_proposed_decided_published_once() {
+        use PriceListState::*;
+        assert_eq!(Draft.take(Step::Change), Ok(Draft));
+        assert_eq!(Draft.take(Step::Propose), Ok(Proposed));
+        assert_eq!(Proposed.take(Step::Decide), Ok(Decided));
+        assert_eq!(Decided.take(Step::Publish), Ok(Published));
+        assert_eq!(
+            Proposed.take(Step::Change).unwrap_err().reason(),
+            "PRICE_LIST_STATE"
+        );
+        for step in [Step::Change, Step::Propose, Step::Decide, Step::Publish] {
+            assert_eq!(
+                Published.take(step).unwrap_err().reason(),
+                "PRICE_LIST_PUBLISHED"
+            );
+        }
+        for s in PriceListState::ALL {
+            assert_eq!(PriceListState::parse(s.as_str()), Some(*s));
+        }
+    }
+
+    #[test]
+    fn versions_take_effect_in_order() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        assert!(may_take_effect(2025, d(7, 1), [(1, d(1, 1))]).is_ok());
+        let e = may_take_effect(2025, d(7, 1), [(1, d(1, 1)), (2, d(7, 1))]).unwrap_err();
+        assert_eq!(e.reason(), "EFFECTIVE_DATE_NOT_AFTER");
+        assert!(e.message.contains("version 2"), "{e}");
     }
 }

@@ -7,8 +7,12 @@
 //! stay reproducible and the corrections are visible as such. Because the
 //! split is largest remainder, billed + corrections = actual exactly.
 
+use samverkan_core::Refusal;
+
 use super::allocation::allocate;
 use super::bill::{BillLine, LineKind};
+use super::period::{Period, not_issued};
+use super::rules;
 use super::{CostError, Money, Ratio};
 
 /// What one pool's reconciliation needs.
@@ -83,6 +87,46 @@ pub fn reconcile(pool: &PoolOutcome) -> Result<Reconciliation, CostError> {
     })
 }
 
+/// Whether cost pool `code` of `year` may be reconciled, given the codes
+/// reconciled already: once per pool, and a reconciliation is final.
+pub fn may_reconcile<'a>(
+    code: &str,
+    year: i32,
+    reconciled: impl IntoIterator<Item = &'a str>,
+) -> Result<(), Refusal> {
+    if reconciled.into_iter().any(|c| c == code) {
+        return Err(already_reconciled(code, year));
+    }
+    Ok(())
+}
+
+/// The refusal of a second reconciliation of `code` in `year`.
+pub fn already_reconciled(code: &str, year: i32) -> Refusal {
+    rules::ALREADY_RECONCILED.refuse(format!(
+        "{code} of {year} is reconciled already; a reconciliation is final"
+    ))
+}
+
+/// Whether `year`'s bills, given the periods of it issued, can be
+/// reconciled: only a year issued as a whole (a year billed per month froze
+/// twelve sets of inputs; splitting its difference over them is not decided
+/// yet). Refused, with the period the refusal is about.
+pub fn reconcilable(year: i32, issued: &[Period]) -> Result<(), (Period, Refusal)> {
+    let of_year = || issued.iter().copied().filter(|p| p.year() == year);
+    if of_year().any(|p| p == Period::Year(year)) {
+        return Ok(());
+    }
+    match of_year().min() {
+        Some(month) => Err((
+            month,
+            rules::BILLED_MONTHLY.refuse(format!(
+                "{year} is billed per month; a year billed per month cannot be reconciled yet"
+            )),
+        )),
+        None => Err((Period::Year(year), not_issued(Period::Year(year)))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +154,18 @@ mod tests {
             r.billed.checked_add(r.corrected().unwrap()),
             Some(pool.actual)
         );
+    }
+
+    #[test]
+    fn a_pool_is_reconciled_once_for_a_year_issued_whole() {
+        assert!(may_reconcile("drift", 2025, ["support"]).is_ok());
+        let again = may_reconcile("drift", 2025, ["support", "drift"]).unwrap_err();
+        assert_eq!(again.reason(), "ALREADY_RECONCILED");
+        assert!(reconcilable(2025, &[Period::Year(2024), Period::Year(2025)]).is_ok());
+        let (p, r) =
+            reconcilable(2025, &[Period::Month(2025, 3), Period::Month(2025, 1)]).unwrap_err();
+        assert_eq!((p, r.reason()), (Period::Month(2025, 1), "BILLED_MONTHLY"));
+        let (p, r) = reconcilable(2025, &[Period::Year(2024)]).unwrap_err();
+        assert_eq!((p, r.reason()), (Period::Year(2025), "NOT_ISSUED"));
     }
 }

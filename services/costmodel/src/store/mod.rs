@@ -12,6 +12,8 @@ use sea_orm::{QueryOrder, QuerySelect};
 use samverkan_core::ApiError;
 use samverkan_db::{Tx, db_err, rls};
 
+use crate::domain::price::PriceListState;
+
 pub use samverkan_db::{new_etag, now};
 
 pub use entities::{
@@ -119,7 +121,7 @@ pub async fn price_lists(
         q = q.filter(price_list::Column::Year.eq(y));
     }
     if published_only {
-        q = q.filter(price_list::Column::State.eq("published"));
+        q = q.filter(price_list::Column::State.eq(PriceListState::Published.as_str()));
     }
     let q = q
         .order_by_asc(price_list::Column::EffectiveDate)

@@ -5,6 +5,7 @@ use samverkan_core::dates::{self, timestamp};
 use samverkan_proto::decisions::v1 as pb;
 use uuid::Uuid;
 
+use crate::domain::follow_up::FollowUpStatus;
 use crate::domain::progress::{self, Part};
 use crate::domain::status::Status;
 use crate::store::{action_plan, activity, decision, follow_up, timeline_entry};
@@ -75,11 +76,11 @@ pub fn follow_up_pb(f: follow_up::Model) -> pb::FollowUp {
         decision_id: f.decision_id.to_string(),
         due_on: Some(dates::to_proto(f.due_on)),
         title: f.title,
-        status: match f.status.as_str() {
-            "planned" => pb::FollowUpStatus::Planned,
-            "presented_not_minuted" => pb::FollowUpStatus::PresentedNotMinuted,
-            "complete" => pb::FollowUpStatus::Complete,
-            _ => pb::FollowUpStatus::Unspecified,
+        status: match FollowUpStatus::parse(&f.status) {
+            Some(FollowUpStatus::Planned) => pb::FollowUpStatus::Planned,
+            Some(FollowUpStatus::PresentedNotMinuted) => pb::FollowUpStatus::PresentedNotMinuted,
+            Some(FollowUpStatus::Complete) => pb::FollowUpStatus::Complete,
+            None => pb::FollowUpStatus::Unspecified,
         } as i32,
         meeting_id: opt_id(f.meeting_id),
         paragraph_id: opt_id(f.paragraph_id),

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::convert::{self, decision_pb, follow_up_pb, plan_pb};
 use super::{Handlers, permission};
 use crate::domain::due;
+use crate::domain::follow_up::{FollowUpStatus, paragraph, present};
 use crate::domain::status::{self, Status};
 use crate::store::{
     self, DecisionFilter, action_plan, activity, decision, follow_up, timeline_entry,
@@ -78,17 +79,8 @@ impl Handlers {
         }
         // The § must exist in the meeting's minutes: a decision never exists without one.
         let minutes = self.forums.get_minutes(ctx, &d.meeting_id).await?;
-        let paragraph = minutes
-            .paragraphs
-            .iter()
-            .find(|p| p.id == d.paragraph_id)
-            .ok_or_else(|| {
-                ApiError::precondition(
-                    "NO_SUCH_PARAGRAPH",
-                    format!("meetings/{meeting_id}/paragraphs/{paragraph_id}"),
-                    "the meeting's minutes have no such §; record the § first",
-                )
-            })?;
+        let paragraph = paragraph(&minutes.paragraphs, |p| &p.id, &d.paragraph_id)
+            .map_err(|r| r.on(format!("meetings/{meeting_id}/paragraphs/{paragraph_id}")))?;
         let forum = convert::uuid("forum_id", &minutes.forum_id)?;
         self.require(ctx, "minutes.record", forum, None, Vec::new())
             .await?;
@@ -133,16 +125,8 @@ impl Handlers {
                     let old = store::find_decision(&tx, earlier)
                         .await?
                         .ok_or_else(|| ApiError::not_found("decision", earlier.to_string()))?;
-                    if !stored_status(&old)?.in_force() {
-                        return Err(ApiError::precondition(
-                            "NOT_IN_FORCE",
-                            format!("decisions/{earlier}"),
-                            format!(
-                                "decision {earlier} is {} and cannot be superseded",
-                                old.status
-                            ),
-                        ));
-                    }
+                    status::may_supersede(stored_status(&old)?)
+                        .map_err(|r| r.on(format!("decisions/{earlier}")))?;
                     let superseded = decision::Model {
                         status: Status::Superseded.as_str().into(),
                         superseded_by_id: Some(id),
@@ -284,13 +268,7 @@ impl Handlers {
                 },
             )
             .await?;
-        if locked {
-            return Err(ApiError::precondition(
-                "DECISION_FINAL",
-                format!("decisions/{}", current.id),
-                "the minutes are adjusted: the decision's text never changes; register a new decision that supersedes it",
-            ));
-        }
+        status::text_may_change(locked).map_err(|r| r.on(format!("decisions/{}", current.id)))?;
         let change = json!({"update": {"title": title, "text": body, "responsible": responsible, "role": role_code}});
         let updated = decision::Model {
             title,
@@ -326,9 +304,8 @@ impl Handlers {
             })
             .await?;
         let by = current.superseded_by_id.map(|b| b.to_string());
-        let next = status::change(stored_status(&current)?, to, by.as_deref()).map_err(|why| {
-            ApiError::precondition("DECISION_STATUS", format!("decisions/{}", current.id), why)
-        })?;
+        let next = status::change(stored_status(&current)?, to, by.as_deref())
+            .map_err(|r| r.on(format!("decisions/{}", current.id)))?;
         let today = ctx.today;
         let updated = decision::Model {
             status: next.as_str().into(),
@@ -401,7 +378,7 @@ impl Handlers {
                     forum_id: d.forum_id,
                     due_on,
                     title,
-                    status: "planned".into(),
+                    status: FollowUpStatus::Planned.as_str().into(),
                     meeting_id: None,
                     paragraph_id: None,
                     paragraph_ref: String::new(),
@@ -444,17 +421,8 @@ impl Handlers {
         // Complete only with the § of that meeting's minutes that records it.
         let paragraph = match paragraph_id {
             Some(p) => Some(
-                minutes
-                    .paragraphs
-                    .iter()
-                    .find(|x| x.id == p.to_string())
-                    .ok_or_else(|| {
-                        ApiError::precondition(
-                            "NO_SUCH_PARAGRAPH",
-                            format!("meetings/{meeting_id}/paragraphs/{p}"),
-                            "the meeting's minutes have no such §",
-                        )
-                    })?,
+                paragraph(&minutes.paragraphs, |x| &x.id, &p.to_string())
+                    .map_err(|r| r.on(format!("meetings/{meeting_id}/paragraphs/{p}")))?,
             ),
             None => None,
         };
@@ -463,30 +431,17 @@ impl Handlers {
         let current = store::find_follow_up(&tx, id)
             .await?
             .ok_or_else(|| ApiError::not_found("follow-up", &req.id))?;
-        // Recorded by the minutes of the forum that is to follow it up: a
-        // secretary of another forum cannot close it with their own §.
-        if current.forum_id != forum {
-            return Err(ApiError::precondition(
-                "WRONG_FORUM",
-                format!("follow-ups/{id}"),
-                "the follow-up is presented in its own forum; name a meeting of that forum",
-            ));
-        }
-        if current.status == "complete" {
-            return Err(ApiError::precondition(
-                "FOLLOW_UP_COMPLETE",
-                format!("follow-ups/{id}"),
-                "the follow-up is already recorded in minutes",
-            ));
-        }
+        let status = FollowUpStatus::parse(&current.status).ok_or_else(|| {
+            ApiError::internal(format!(
+                "follow-up {id} has the unknown status {:?}",
+                current.status
+            ))
+        })?;
+        let next = present(current.forum_id, status, forum, paragraph.is_some())
+            .map_err(|r| r.on(format!("follow-ups/{id}")))?;
         let new_etag = store::new_etag();
         let mut am: follow_up::ActiveModel = current.clone().into();
-        am.status = Set(if paragraph.is_some() {
-            "complete"
-        } else {
-            "presented_not_minuted"
-        }
-        .into());
+        am.status = Set(next.as_str().into());
         am.meeting_id = Set(Some(meeting_id));
         am.paragraph_id = Set(paragraph_id);
         am.paragraph_ref = Set(paragraph.map(|p| p.reference.clone()).unwrap_or_default());
@@ -954,7 +909,7 @@ impl Handlers {
                     kind: "followed_up".into(),
                     forum_id: f.forum_id.to_string(),
                     paragraph_ref: f.paragraph_ref.clone(),
-                    description: if f.status == "complete" {
+                    description: if f.status == FollowUpStatus::Complete.as_str() {
                         format!("follow-up \"{}\" recorded at {}", f.title, f.paragraph_ref)
                     } else {
                         format!(

@@ -14,6 +14,8 @@ use samverkan_core::ApiError;
 pub use samverkan_db::insert_audited as insert;
 use samverkan_db::{Tx, db_err, rls};
 
+use crate::domain::follow_up::FollowUpStatus;
+
 pub use samverkan_db::{new_etag, now};
 
 pub use entities::{action_plan, activity, decision, follow_up, timeline_entry};
@@ -229,7 +231,7 @@ pub async fn open_follow_ups_until(
 ) -> Result<Vec<follow_up::Model>, ApiError> {
     follow_up::Entity::find()
         .filter(rls::shared(tx.scope(), follow_up::Column::CollaborationId))
-        .filter(follow_up::Column::Status.ne("complete"))
+        .filter(follow_up::Column::Status.ne(FollowUpStatus::Complete.as_str()))
         .filter(follow_up::Column::DueOn.lte(until))
         .order_by_asc(follow_up::Column::DueOn)
         .all(tx.conn())

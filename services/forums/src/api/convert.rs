@@ -7,7 +7,7 @@ use samverkan_proto::forums::v1 as pb;
 use uuid::Uuid;
 
 use crate::domain::matter::{Kind, State};
-use crate::domain::meeting;
+use crate::domain::meeting::{self, Outcome};
 use crate::store::{
     agenda_item, document, matter, meeting as meeting_row, meeting_change, note, paragraph,
 };
@@ -306,11 +306,11 @@ pub fn document_pb(d: document::Model, with_content: bool) -> pb::Document {
     }
 }
 
-pub fn outcome_from_pb(o: i32) -> Result<&'static str, ApiError> {
+pub fn outcome_from_pb(o: i32) -> Result<Outcome, ApiError> {
     Ok(match pb::ParagraphOutcome::try_from(o) {
-        Ok(pb::ParagraphOutcome::Decided) => "decided",
-        Ok(pb::ParagraphOutcome::Noted) => "noted",
-        Ok(pb::ParagraphOutcome::Escalated) => "escalated",
+        Ok(pb::ParagraphOutcome::Decided) => Outcome::Decided,
+        Ok(pb::ParagraphOutcome::Noted) => Outcome::Noted,
+        Ok(pb::ParagraphOutcome::Escalated) => Outcome::Escalated,
         _ => {
             return Err(ApiError::invalid_field(
                 "paragraph.outcome",
@@ -321,11 +321,11 @@ pub fn outcome_from_pb(o: i32) -> Result<&'static str, ApiError> {
 }
 
 pub fn outcome_pb(o: &str) -> pb::ParagraphOutcome {
-    match o {
-        "decided" => pb::ParagraphOutcome::Decided,
-        "noted" => pb::ParagraphOutcome::Noted,
-        "escalated" => pb::ParagraphOutcome::Escalated,
-        _ => pb::ParagraphOutcome::Unspecified,
+    match Outcome::parse(o) {
+        Some(Outcome::Decided) => pb::ParagraphOutcome::Decided,
+        Some(Outcome::Noted) => pb::ParagraphOutcome::Noted,
+        Some(Outcome::Escalated) => pb::ParagraphOutcome::Escalated,
+        None => pb::ParagraphOutcome::Unspecified,
     }
 }
 

@@ -15,7 +15,7 @@ use super::convert::{self, matter_pb};
 use super::{Handlers, On};
 use crate::SERVICE;
 use crate::domain::matter::{self, State, Transition};
-use crate::domain::meeting::reference;
+use crate::domain::meeting::{Outcome, reference};
 use crate::store::{self, MatterFilter, matter as row};
 
 /// Longest accepted matter description.
@@ -32,8 +32,7 @@ pub(crate) fn state_of(m: &row::Model) -> Result<State, ApiError> {
 
 /// The state after `t`, or `FAILED_PRECONDITION` saying why not.
 pub(crate) fn transition(m: &row::Model, t: Transition) -> Result<State, ApiError> {
-    matter::next(state_of(m)?, t)
-        .map_err(|why| ApiError::precondition("MATTER_STATE", format!("matters/{}", m.id), why))
+    matter::next(state_of(m)?, t).map_err(|r| r.on(format!("matters/{}", m.id)))
 }
 
 async fn visible_matter(tx: &Tx, id: &str) -> Result<row::Model, ApiError> {
@@ -200,13 +199,8 @@ impl Handlers {
                 "only the matter's author may change it".into(),
             ));
         }
-        if state_of(&current)? != State::Draft {
-            return Err(ApiError::precondition(
-                "MATTER_STATE",
-                format!("matters/{}", current.id),
-                "only a draft can be changed; a submitted matter is part of the record",
-            ));
-        }
+        matter::may_edit(state_of(&current)?)
+            .map_err(|r| r.on(format!("matters/{}", current.id)))?;
         let change = json!({"update": {"kind": kind.as_str(), "title": title, "description": description, "priority": priority}});
         let updated = row::Model {
             kind: kind.as_str().to_owned(),
@@ -351,29 +345,17 @@ impl Handlers {
             Some(i) => store::find_agenda_item(&tx, i).await?,
             None => None,
         };
-        let decides_this = paragraph.forum_id == forum_id
-            && paragraph.outcome == "escalated"
-            && item
-                .as_ref()
-                .is_some_and(|i| i.matter_id == Some(current.id));
-        if !decides_this {
-            return Err(ApiError::precondition(
-                "NO_ESCALATION_PARAGRAPH",
-                format!("paragraphs/{paragraph_id}"),
-                "the § must be in this forum's minutes, record the outcome ESCALATED, and concern this matter",
-            ));
-        }
-        let parent = convert::opt_uuid("forum.reports_to_forum_id", &forum.reports_to_forum_id)?
-            .ok_or_else(|| {
-                ApiError::precondition(
-                    "TOP_FORUM",
-                    format!("forums/{forum_id}"),
-                    format!(
-                        "{} reports to no forum; there is nowhere to escalate",
-                        forum.name
-                    ),
-                )
-            })?;
+        matter::escalated_by(
+            paragraph.forum_id == forum_id,
+            paragraph.outcome == Outcome::Escalated.as_str(),
+            item.as_ref()
+                .is_some_and(|i| i.matter_id == Some(current.id)),
+        )
+        .map_err(|r| r.on(format!("paragraphs/{paragraph_id}")))?;
+        let reports_to =
+            convert::opt_uuid("forum.reports_to_forum_id", &forum.reports_to_forum_id)?;
+        let parent = matter::escalation_target(reports_to, &forum.name)
+            .map_err(|r| r.on(format!("forums/{forum_id}")))?;
         let mut steps = convert::provenance(&current);
         steps.push(convert::Step {
             forum_id,

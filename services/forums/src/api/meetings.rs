@@ -5,7 +5,7 @@ use prost::Message as _;
 use samverkan_core::fields::{caller_set, server_set};
 use samverkan_core::paging::Page;
 use samverkan_core::text::required_line;
-use samverkan_core::{ApiError, RequestContext};
+use samverkan_core::{ApiError, Refusal, RequestContext};
 use samverkan_db::Tx;
 use samverkan_db::idempotency::Claim;
 use samverkan_proto::forums::v1 as pb;
@@ -20,7 +20,7 @@ use super::matters::{description, transition};
 use super::{Handlers, On, WatchStream};
 use crate::domain::export;
 use crate::domain::matter::{self, Transition};
-use crate::domain::meeting::{ChangeKind, Cursor, Refusal, Signing, State};
+use crate::domain::meeting::{self as domain, ChangeKind, Cursor, Signing, State};
 use crate::store::{
     self, MeetingFilter, agenda_item, document, matter as matter_row, meeting, note, paragraph,
 };
@@ -53,7 +53,7 @@ pub(crate) fn signing(m: &meeting::Model) -> Result<(State, Signing), ApiError> 
 
 /// A domain refusal about meeting `m`, as `FAILED_PRECONDITION`.
 pub(crate) fn refused(m: Uuid, r: Refusal) -> ApiError {
-    ApiError::precondition(r.reason, format!("meetings/{m}"), r.message)
+    r.on(format!("meetings/{m}"))
 }
 
 /// The meeting's state if what its minutes show may still change;
@@ -254,13 +254,7 @@ impl Handlers {
             .checked_meeting(ctx, "item.meeting_id", &i.meeting_id, action)
             .await?;
         let (m, state) = writable_locked(&tx, m.id).await?;
-        if state >= State::Held {
-            return Err(ApiError::precondition(
-                "MEETING_HELD",
-                format!("meetings/{}", m.id),
-                "the meeting is held and its minutes drafted; the agenda can no longer change",
-            ));
-        }
+        domain::may_change_agenda(state).map_err(|r| refused(m.id, r))?;
         let mut changed = None;
         if let Claim::New = tx
             .claim_request(&req.request_id, &req.encode_to_vec())
@@ -271,13 +265,8 @@ impl Handlers {
                     let mt = store::find_matter(&tx, id)
                         .await?
                         .ok_or_else(|| ApiError::not_found("matter", id.to_string()))?;
-                    if mt.forum_id != Some(m.forum_id) {
-                        return Err(ApiError::precondition(
-                            "MATTER_ELSEWHERE",
-                            format!("matters/{id}"),
-                            "the matter is not with this meeting's forum",
-                        ));
-                    }
+                    matter::may_put_on_agenda(mt.forum_id, m.forum_id)
+                        .map_err(|r| r.on(format!("matters/{id}")))?;
                     let next = transition(&mt, Transition::PutOnAgenda)?;
                     let etag = mt.etag.clone();
                     let on_agenda = matter_row::Model {
@@ -346,25 +335,13 @@ impl Handlers {
             .checked_meeting(ctx, "meeting_id", &req.meeting_id, "meetings.manage")
             .await?;
         let (m, state) = writable_locked(&tx, m.id).await?;
-        if state != State::Planned {
-            return Err(ApiError::precondition(
-                "AGENDA_PUBLISHED",
-                format!("meetings/{}", m.id),
-                "the agenda is already published",
-            ));
-        }
         let agenda = store::agenda(&tx, m.id).await?;
-        if agenda.is_empty() {
-            return Err(ApiError::precondition(
-                "AGENDA_EMPTY",
-                format!("meetings/{}", m.id),
-                "an empty agenda cannot be published",
-            ));
-        }
+        let published =
+            domain::may_publish_agenda(state, agenda.len()).map_err(|r| refused(m.id, r))?;
         let saved = store::save_meeting(
             &tx,
             meeting::Model {
-                state: State::AgendaPublished.as_str().to_owned(),
+                state: published.as_str().to_owned(),
                 ..m
             },
             &etag,
@@ -687,24 +664,11 @@ impl Handlers {
         };
         let mut changes = Vec::new();
         if let Some(a) = after {
-            if a.ahead_of(&now) {
-                return Err(ApiError::precondition(
-                    "CURSOR_AHEAD",
-                    format!("meetings/{id}"),
-                    "resume_after is ahead of the meeting's changes (from another database?); reload the meeting and watch afresh",
-                ));
-            }
             let missed = store::changes_after(&tx, m.id, a.shared, MAX_MISSED + 1).await?;
             let new_notes = usize::try_from(now.notes - a.notes).unwrap_or(0);
-            if missed.len() + new_notes > usize::try_from(MAX_MISSED).unwrap_or(usize::MAX) {
-                return Err(ApiError::precondition(
-                    "CURSOR_TOO_OLD",
-                    format!("meetings/{id}"),
-                    format!(
-                        "more than {MAX_MISSED} changes were missed since resume_after; reload the meeting and watch afresh"
-                    ),
-                ));
-            }
+            let max = usize::try_from(MAX_MISSED).unwrap_or(usize::MAX);
+            domain::may_resume(&a, &now, missed.len() + new_notes, max)
+                .map_err(|r| refused(id, r))?;
             for c in missed.into_iter().filter(|c| c.seq <= shared) {
                 let at = c.change_time;
                 changes.push((at, convert::meeting_change_pb(c)?));
@@ -863,13 +827,7 @@ impl Handlers {
                 export::agenda_markdown(&meeting),
             ),
             _ => {
-                if meeting_state(&m)? < State::Held {
-                    return Err(ApiError::precondition(
-                        "NO_MINUTES",
-                        format!("meetings/{}", m.id),
-                        "the meeting has no minutes yet",
-                    ));
-                }
+                domain::has_minutes(meeting_state(&m)?).map_err(|r| refused(m.id, r))?;
                 let names = self.names(ctx, &m).await?;
                 let name_of = |id: &str| {
                     names

@@ -19,7 +19,7 @@ use super::{Handlers, On};
 use crate::SERVICE;
 use crate::domain::matter::Transition;
 use crate::domain::meeting::{
-    self as rules, ChangeKind, Eligible, Side, State, Which, reference, series_year,
+    self as domain, ChangeKind, Eligible, Outcome, Side, State, Which, reference, series_year,
 };
 use crate::store::{self, matter as matter_row, meeting, paragraph};
 
@@ -27,9 +27,7 @@ use crate::store::{self, matter as matter_row, meeting, paragraph};
 /// and nothing they show is frozen yet.
 async fn minutes_open(tx: &Tx, id: Uuid) -> Result<meeting::Model, ApiError> {
     let (m, state) = writable_locked(tx, id).await?;
-    if !rules::minutes_open(state) {
-        return Err(refused(m.id, rules::NOT_OPEN));
-    }
+    domain::may_write_minutes(state).map_err(|r| refused(m.id, r))?;
     Ok(m)
 }
 
@@ -115,13 +113,7 @@ impl Handlers {
             .checked_meeting(ctx, "meeting_id", &req.meeting_id, "minutes.record")
             .await?;
         let (m, state) = writable_locked(&tx, m.id).await?;
-        if state == State::Planned {
-            return Err(ApiError::precondition(
-                "AGENDA_NOT_PUBLISHED",
-                format!("meetings/{}", m.id),
-                "publish the agenda before the meeting is held",
-            ));
-        }
+        domain::may_record_attendance(state).map_err(|r| refused(m.id, r))?;
         let attendance = serde_json::to_string(&present).map_err(ApiError::internal_from)?;
         let saved = store::save_meeting(
             &tx,
@@ -202,7 +194,7 @@ impl Handlers {
                     let mt = store::find_matter(&tx, matter_id)
                         .await?
                         .ok_or_else(|| ApiError::internal("matter of agenda item"))?;
-                    if outcome == "escalated" {
+                    if outcome == Outcome::Escalated {
                         // Stays on the agenda until EscalateMatter moves it up with this §.
                         transition(&mt, Transition::Escalate)?;
                     } else {
@@ -215,7 +207,7 @@ impl Handlers {
                                 ..mt
                             },
                             &etag,
-                            json!({"handle": {"meeting": m.id, "outcome": outcome}}),
+                            json!({"handle": {"meeting": m.id, "outcome": outcome.as_str()}}),
                         )
                         .await?;
                     }
@@ -237,7 +229,7 @@ impl Handlers {
                         title,
                         presented,
                         decision,
-                        outcome: outcome.into(),
+                        outcome: outcome.as_str().into(),
                         corrects_paragraph_id: None,
                         create_time: store::now(),
                     },
@@ -324,14 +316,8 @@ impl Handlers {
             }
         }
         let chosen: Vec<String> = if req.person_ids.is_empty() {
-            rules::default_adjusters(&eligible)
-                .ok_or_else(|| {
-                    ApiError::precondition(
-                        "NO_ELIGIBLE_ADJUSTERS",
-                        format!("forums/{}", m.forum_id),
-                        "the forum has no eligible adjusters from two municipalities; name them",
-                    )
-                })?
+            domain::default_adjusters(&eligible)
+                .map_err(|r| r.on(format!("forums/{}", m.forum_id)))?
                 .to_vec()
         } else {
             if req.person_ids.len() != 2 || req.person_ids[0] == req.person_ids[1] {
@@ -384,13 +370,7 @@ impl Handlers {
                     let (state, signed) = signing(&m)?;
                     signed.signable(state).map_err(|r| refused(m.id, r))?;
                     let adjusters = convert::ids(&m.adjusters);
-                    if adjusters.len() != 2 {
-                        return Err(ApiError::precondition(
-                            "NO_ADJUSTERS",
-                            format!("meetings/{}", m.id),
-                            "designate the two adjusters first",
-                        ));
-                    }
+                    domain::adjusters_designated(&adjusters).map_err(|r| refused(m.id, r))?;
                     let on = On {
                         forum: Some(m.forum_id),
                         designated: adjusters.clone(),
@@ -414,13 +394,6 @@ impl Handlers {
             ));
         }
         let mut done = convert::ids(&m.adjusted_by);
-        if done.contains(&me) {
-            return Err(ApiError::precondition(
-                "ALREADY_ADJUSTED",
-                format!("meetings/{}", m.id),
-                "you have already adjusted these minutes",
-            ));
-        }
         // Every item on the agenda gets its own § (an audit finding).
         let agenda = store::agenda(&tx, m.id).await?;
         let paragraphs = store::paragraphs(&tx, m.id).await?;
@@ -429,16 +402,7 @@ impl Handlers {
             .filter(|i| !paragraphs.iter().any(|p| p.agenda_item_id == Some(i.id)))
             .map(|i| format!("{}. {}", i.number, i.title))
             .collect();
-        if !missing.is_empty() {
-            return Err(ApiError::precondition(
-                "ITEMS_WITHOUT_PARAGRAPH",
-                format!("meetings/{}", m.id),
-                format!(
-                    "every agenda item needs its § before adjustment; missing: {}",
-                    missing.join("; ")
-                ),
-            ));
-        }
+        domain::may_sign(&adjusters, &done, &me, &missing).map_err(|r| refused(m.id, r))?;
         done.push(me);
         let locked = adjusters.iter().all(|a| done.contains(a));
         let saved = store::save_meeting(
@@ -536,7 +500,7 @@ impl Handlers {
                         start: m.start_time,
                     })
                 };
-                rules::may_record_correction(&side(&corrected)?, &side(&recording)?).map_err(
+                domain::may_record_correction(&side(&corrected)?, &side(&recording)?).map_err(
                     |(which, r)| match which {
                         Which::Corrected => refused(corrected.id, r),
                         Which::Recording => refused(recording.id, r),
@@ -569,7 +533,7 @@ impl Handlers {
                         title: format!("Rättelse av {}", reference(original.number, original.year)),
                         presented: String::new(),
                         decision: text,
-                        outcome: "noted".into(),
+                        outcome: Outcome::Noted.as_str().into(),
                         corrects_paragraph_id: Some(original.id),
                         create_time: store::now(),
                     },

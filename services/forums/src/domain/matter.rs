@@ -1,6 +1,10 @@
 //! A matter's life, declared once: states, the transitions between them,
 //! and the permission each transition needs (see docs/permissions.md).
 
+use samverkan_core::Refusal;
+
+use super::rules;
+
 /// Where a matter is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -107,12 +111,12 @@ pub fn rule(t: Transition) -> &'static Rule {
 }
 
 /// The state after `t`, or why `t` is not allowed from `from`.
-pub fn next(from: State, t: Transition) -> Result<State, String> {
+pub fn next(from: State, t: Transition) -> Result<State, Refusal> {
     let r = rule(t);
     if r.from.contains(&from) {
         Ok(r.to)
     } else {
-        Err(format!(
+        Err(rules::MATTER_STATE.refuse(format!(
             "a matter that is {} cannot be {}; allowed from: {}",
             from.as_str(),
             match t {
@@ -127,8 +131,59 @@ pub fn next(from: State, t: Transition) -> Result<State, String> {
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
+        )))
+    }
+}
+
+/// Whether a matter in `state` may be edited: only a draft; a submitted
+/// matter is part of the record.
+pub fn may_edit(state: State) -> Result<(), Refusal> {
+    if state == State::Draft {
+        Ok(())
+    } else {
+        Err(rules::MATTER_STATE
+            .refuse("only a draft can be changed; a submitted matter is part of the record"))
+    }
+}
+
+/// Whether a matter with `matter_forum` may go on the agenda of a meeting
+/// of `meeting_forum`: only its own forum's.
+pub fn may_put_on_agenda<F: PartialEq>(
+    matter_forum: Option<F>,
+    meeting_forum: F,
+) -> Result<(), Refusal> {
+    if matter_forum == Some(meeting_forum) {
+        Ok(())
+    } else {
+        Err(rules::MATTER_ELSEWHERE.refuse("the matter is not with this meeting's forum"))
+    }
+}
+
+/// Whether a § decides to escalate a matter: it is in the minutes of the
+/// matter's forum (`in_forum`), records the outcome escalated, and
+/// concerns this matter.
+pub fn escalated_by(
+    in_forum: bool,
+    outcome_escalated: bool,
+    concerns_matter: bool,
+) -> Result<(), Refusal> {
+    if in_forum && outcome_escalated && concerns_matter {
+        Ok(())
+    } else {
+        Err(rules::NO_ESCALATION_PARAGRAPH.refuse(
+            "the § must be in this forum's minutes, record the outcome ESCALATED, and concern this matter",
         ))
     }
+}
+
+/// Where a matter of forum `forum_name` escalates to: the forum it
+/// reports to, if any.
+pub fn escalation_target<F>(reports_to: Option<F>, forum_name: &str) -> Result<F, Refusal> {
+    reports_to.ok_or_else(|| {
+        rules::TOP_FORUM.refuse(format!(
+            "{forum_name} reports to no forum; there is nowhere to escalate"
+        ))
+    })
 }
 
 /// What a matter is.
@@ -215,8 +270,43 @@ mod tests {
     #[test]
     fn refused_transitions_say_why() {
         let err = next(State::Draft, Transition::Escalate).unwrap_err();
-        assert!(err.contains("draft") && err.contains("on_agenda"), "{err}");
+        assert_eq!(err.reason(), "MATTER_STATE");
+        assert!(
+            err.message.contains("draft") && err.message.contains("on_agenda"),
+            "{err}"
+        );
         assert!(next(State::Handled, Transition::Withdraw).is_err());
         assert!(next(State::Withdrawn, Transition::Submit).is_err());
+    }
+
+    #[test]
+    fn drafts_change_matters_stay_in_their_forum_and_escalate_upwards() {
+        assert!(may_edit(State::Draft).is_ok());
+        assert_eq!(
+            may_edit(State::Submitted).unwrap_err().reason(),
+            "MATTER_STATE"
+        );
+        assert!(may_put_on_agenda(Some(1), 1).is_ok());
+        for other in [Some(2), None] {
+            assert_eq!(
+                may_put_on_agenda(other, 1).unwrap_err().reason(),
+                "MATTER_ELSEWHERE"
+            );
+        }
+        assert!(escalated_by(true, true, true).is_ok());
+        for (a, b, c) in [
+            (false, true, true),
+            (true, false, true),
+            (true, true, false),
+        ] {
+            assert_eq!(
+                escalated_by(a, b, c).unwrap_err().reason(),
+                "NO_ESCALATION_PARAGRAPH"
+            );
+        }
+        assert_eq!(escalation_target(Some(7), "Forum"), Ok(7));
+        let e = escalation_target::<i32>(None, "IT-styrgruppen").unwrap_err();
+        assert_eq!(e.reason(), "TOP_FORUM");
+        assert!(e.message.starts_with("IT-styrgruppen"), "{e}");
     }
 }

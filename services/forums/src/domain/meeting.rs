@@ -1,5 +1,9 @@
 //! Meetings and their minutes: states, § references and adjusters.
 
+use samverkan_core::Refusal;
+
+use super::rules;
+
 /// A meeting's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum State {
@@ -34,6 +38,33 @@ impl State {
     }
 }
 
+/// What a § records about its agenda item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The forum decided the matter.
+    Decided,
+    /// The forum took note of a report or information.
+    Noted,
+    /// The forum sends the matter to the forum it reports to.
+    Escalated,
+}
+
+impl Outcome {
+    pub const ALL: &'static [Outcome] = &[Outcome::Decided, Outcome::Noted, Outcome::Escalated];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Decided => "decided",
+            Outcome::Noted => "noted",
+            Outcome::Escalated => "escalated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|x| x.as_str() == s)
+    }
+}
+
 /// Whether a meeting in `state` has open minutes: held, so that
 /// attendance and §§ are recorded.
 pub fn minutes_open(state: State) -> bool {
@@ -46,13 +77,6 @@ pub fn minutes_open(state: State) -> bool {
 pub fn series_year(start: chrono::DateTime<chrono::Utc>) -> i32 {
     use chrono::Datelike as _;
     samverkan_core::dates::stockholm_date(start).year()
-}
-
-/// Why a write is refused: a reason code and a message for the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refusal {
-    pub reason: &'static str,
-    pub message: &'static str,
 }
 
 /// How far a meeting's minutes are signed by its two adjusters, which
@@ -87,14 +111,12 @@ impl Signing {
     pub fn frozen(self) -> Option<Refusal> {
         match self {
             Signing::Unsigned => None,
-            Signing::Frozen => Some(Refusal {
-                reason: "MINUTES_FROZEN",
-                message: "the minutes are signed by one adjuster and frozen: nothing they show may change until the second adjuster signs",
-            }),
-            Signing::Adjusted => Some(Refusal {
-                reason: "MINUTES_ADJUSTED",
-                message: "the minutes are adjusted and locked: nothing they show may change; record a correction in a later meeting's minutes",
-            }),
+            Signing::Frozen => Some(rules::MINUTES_FROZEN.refuse(
+                "the minutes are signed by one adjuster and frozen: nothing they show may change until the second adjuster signs",
+            )),
+            Signing::Adjusted => Some(rules::MINUTES_ADJUSTED.refuse(
+                "the minutes are adjusted and locked: nothing they show may change; record a correction in a later meeting's minutes",
+            )),
         }
     }
 
@@ -102,20 +124,122 @@ impl Signing {
     /// adjusted (the second signature is what ends the freeze).
     pub fn signable(self, state: State) -> Result<(), Refusal> {
         if self == Signing::Adjusted {
-            return Err(self.frozen().unwrap_or(NOT_OPEN));
+            return Err(self.frozen().unwrap_or_else(not_open));
         }
-        if !minutes_open(state) {
-            return Err(NOT_OPEN);
-        }
-        Ok(())
+        may_write_minutes(state)
     }
 }
 
 /// The refusal of a write to minutes that are not open yet.
-pub const NOT_OPEN: Refusal = Refusal {
-    reason: "MINUTES_NOT_OPEN",
-    message: "the minutes are not open: publish the agenda and record attendance first",
-};
+pub fn not_open() -> Refusal {
+    rules::MINUTES_NOT_OPEN
+        .refuse("the minutes are not open: publish the agenda and record attendance first")
+}
+
+/// Whether what the minutes of a meeting in `state` record may be
+/// written: only while they are open.
+pub fn may_write_minutes(state: State) -> Result<(), Refusal> {
+    if minutes_open(state) {
+        Ok(())
+    } else {
+        Err(not_open())
+    }
+}
+
+/// Whether the agenda of a meeting in `state` may change: until the
+/// meeting is held and its minutes drafted.
+pub fn may_change_agenda(state: State) -> Result<(), Refusal> {
+    if state >= State::Held {
+        return Err(rules::MEETING_HELD.refuse(
+            "the meeting is held and its minutes drafted; the agenda can no longer change",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the agenda of a meeting in `state`, with `items` on it, may be
+/// published: once, and not empty.
+pub fn may_publish_agenda(state: State, items: usize) -> Result<State, Refusal> {
+    if state != State::Planned {
+        return Err(rules::AGENDA_PUBLISHED.refuse("the agenda is already published"));
+    }
+    if items == 0 {
+        return Err(rules::AGENDA_EMPTY.refuse("an empty agenda cannot be published"));
+    }
+    Ok(State::AgendaPublished)
+}
+
+/// Whether attendance may be recorded for a meeting in `state`: once its
+/// agenda is published.
+pub fn may_record_attendance(state: State) -> Result<(), Refusal> {
+    if state == State::Planned {
+        return Err(
+            rules::AGENDA_NOT_PUBLISHED.refuse("publish the agenda before the meeting is held")
+        );
+    }
+    Ok(())
+}
+
+/// Whether a meeting in `state` has minutes to read: once it is held.
+pub fn has_minutes(state: State) -> Result<(), Refusal> {
+    if state < State::Held {
+        return Err(rules::NO_MINUTES.refuse("the meeting has no minutes yet"));
+    }
+    Ok(())
+}
+
+/// Whether `me` may sign minutes whose designated `adjusters` are given,
+/// that `signed` have signed already, and whose agenda items `missing`
+/// have no § yet: two adjusters designated, each signs once, and every
+/// agenda item has its § (an audit finding).
+pub fn may_sign(
+    adjusters: &[String],
+    signed: &[String],
+    me: &str,
+    missing: &[String],
+) -> Result<(), Refusal> {
+    adjusters_designated(adjusters)?;
+    if signed.iter().any(|s| s == me) {
+        return Err(rules::ALREADY_ADJUSTED.refuse("you have already adjusted these minutes"));
+    }
+    if !missing.is_empty() {
+        return Err(rules::ITEMS_WITHOUT_PARAGRAPH.refuse(format!(
+            "every agenda item needs its § before adjustment; missing: {}",
+            missing.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the two adjusters of the minutes are designated.
+pub fn adjusters_designated(adjusters: &[String]) -> Result<(), Refusal> {
+    if adjusters.len() != 2 {
+        return Err(rules::NO_ADJUSTERS.refuse("designate the two adjusters first"));
+    }
+    Ok(())
+}
+
+/// The refusal of a second § for one agenda item.
+pub fn already_minuted() -> Refusal {
+    rules::ALREADY_MINUTED.refuse("the agenda item already has its § in the minutes")
+}
+
+/// Why a watch cannot resume from a cursor, given the meeting's cursor
+/// `now` and how many changes were `missed` since: a cursor ahead of the
+/// meeting (from another database?), or more than `max` changes behind.
+pub fn may_resume(after: &Cursor, now: &Cursor, missed: usize, max: usize) -> Result<(), Refusal> {
+    if after.ahead_of(now) {
+        return Err(rules::CURSOR_AHEAD.refuse(
+            "resume_after is ahead of the meeting's changes (from another database?); reload the meeting and watch afresh",
+        ));
+    }
+    if missed > max {
+        return Err(rules::CURSOR_TOO_OLD.refuse(format!(
+            "more than {max} changes were missed since resume_after; reload the meeting and watch afresh"
+        )));
+    }
+    Ok(())
+}
 
 /// A meeting as the correction rule sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,36 +268,31 @@ pub fn may_record_correction<F: PartialEq>(
     if corrected.signing != Signing::Adjusted {
         return Err((
             Which::Corrected,
-            Refusal {
-                reason: "MINUTES_NOT_ADJUSTED",
-                message: "corrections are for adjusted minutes; until then the secretary amends the draft",
-            },
+            rules::MINUTES_NOT_ADJUSTED.refuse(
+                "corrections are for adjusted minutes; until then the secretary amends the draft",
+            ),
         ));
     }
     if recording.forum != corrected.forum {
         return Err((
             Which::Recording,
-            Refusal {
-                reason: "CORRECTION_OTHER_FORUM",
-                message: "a correction is recorded in the minutes of a later meeting of the same forum",
-            },
+            rules::CORRECTION_OTHER_FORUM.refuse(
+                "a correction is recorded in the minutes of a later meeting of the same forum",
+            ),
         ));
     }
     if recording.start <= corrected.start {
         return Err((
             Which::Recording,
-            Refusal {
-                reason: "CORRECTION_NOT_LATER",
-                message: "a correction is recorded in the minutes of a meeting later than the corrected one",
-            },
+            rules::CORRECTION_NOT_LATER.refuse(
+                "a correction is recorded in the minutes of a meeting later than the corrected one",
+            ),
         ));
     }
     if let Some(r) = recording.signing.frozen() {
         return Err((Which::Recording, r));
     }
-    if !minutes_open(recording.state) {
-        return Err((Which::Recording, NOT_OPEN));
-    }
+    may_write_minutes(recording.state).map_err(|r| (Which::Recording, r))?;
     Ok(())
 }
 
@@ -192,13 +311,20 @@ pub struct Eligible {
 
 /// The default adjusters: one from each of two municipalities, taking the
 /// eligible seats in the order given (the composition's order), so both
-/// members are represented. `None` when two municipalities cannot be found.
-pub fn default_adjusters(eligible: &[Eligible]) -> Option<[String; 2]> {
-    let first = eligible.first()?;
-    let second = eligible
-        .iter()
-        .find(|e| e.municipality != first.municipality)?;
-    Some([first.person_id.clone(), second.person_id.clone()])
+/// members are represented; refused when two municipalities cannot be
+/// found.
+pub fn default_adjusters(eligible: &[Eligible]) -> Result<[String; 2], Refusal> {
+    let two = || {
+        let first = eligible.first()?;
+        let second = eligible
+            .iter()
+            .find(|e| e.municipality != first.municipality)?;
+        Some([first.person_id.clone(), second.person_id.clone()])
+    };
+    two().ok_or_else(|| {
+        rules::NO_ELIGIBLE_ADJUSTERS
+            .refuse("the forum has no eligible adjusters from two municipalities; name them")
+    })
 }
 
 #[cfg(test)]
@@ -215,18 +341,22 @@ mod tests {
     #[test]
     fn default_adjusters_come_from_two_municipalities() {
         let eligible = [e("a", "tranemo"), e("b", "tranemo"), e("c", "ulricehamn")];
-        assert_eq!(default_adjusters(&eligible), Some(["a".into(), "c".into()]));
-        assert_eq!(
-            default_adjusters(&[e("a", "tranemo"), e("b", "tranemo")]),
-            None
-        );
-        assert_eq!(default_adjusters(&[]), None);
+        assert_eq!(default_adjusters(&eligible), Ok(["a".into(), "c".into()]));
+        for few in [&[e("a", "tranemo"), e("b", "tranemo")][..], &[]] {
+            assert_eq!(
+                default_adjusters(few).unwrap_err().reason(),
+                "NO_ELIGIBLE_ADJUSTERS"
+            );
+        }
     }
 
     #[test]
     fn states_round_trip() {
         for s in State::ALL {
             assert_eq!(State::parse(s.as_str()), Some(*s));
+        }
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::parse(o.as_str()), Some(*o));
         }
     }
 
@@ -239,7 +369,7 @@ mod tests {
         }
         let one = Signing::of(MinutesDrafted, 1);
         assert_eq!(one, Signing::Frozen);
-        assert_eq!(one.frozen().map(|r| r.reason), Some("MINUTES_FROZEN"));
+        assert_eq!(one.frozen().map(|r| r.reason()), Some("MINUTES_FROZEN"));
         assert!(
             one.frozen()
                 .unwrap()
@@ -250,15 +380,15 @@ mod tests {
         assert_eq!(one.signable(MinutesDrafted), Ok(()));
         let two = Signing::of(Adjusted, 2);
         assert_eq!(two, Signing::Adjusted);
-        assert_eq!(two.frozen().map(|r| r.reason), Some("MINUTES_ADJUSTED"));
+        assert_eq!(two.frozen().map(|r| r.reason()), Some("MINUTES_ADJUSTED"));
         assert_eq!(
-            two.signable(Adjusted).map_err(|r| r.reason),
+            two.signable(Adjusted).map_err(|r| r.reason()),
             Err("MINUTES_ADJUSTED")
         );
         assert_eq!(
             Signing::Unsigned
                 .signable(AgendaPublished)
-                .map_err(|r| r.reason),
+                .map_err(|r| r.reason()),
             Err("MINUTES_NOT_OPEN")
         );
     }
@@ -281,7 +411,7 @@ mod tests {
         };
         assert_eq!(may_record_correction(&corrected, &recording), Ok(()));
         let why = |c: &Side<&str>, r: &Side<&str>| {
-            may_record_correction(c, r).map_err(|(w, r)| (w, r.reason))
+            may_record_correction(c, r).map_err(|(w, r)| (w, r.reason()))
         };
         let drafted = Side {
             state: State::MinutesDrafted,
@@ -452,7 +582,7 @@ impl std::fmt::Display for Cursor {
 
 #[cfg(test)]
 mod cursor_tests {
-    use super::Cursor;
+    use super::*;
 
     #[test]
     fn cursors_read_back_and_compare() {
@@ -470,5 +600,65 @@ mod cursor_tests {
         };
         assert!(c.behind(&later) && later.ahead_of(&c));
         assert!(!c.behind(&c) && !c.ahead_of(&c));
+    }
+
+    #[test]
+    fn the_agenda_is_published_once_and_changes_until_the_meeting_is_held() {
+        use State::*;
+        assert_eq!(may_publish_agenda(Planned, 2), Ok(AgendaPublished));
+        assert_eq!(
+            may_publish_agenda(Planned, 0).unwrap_err().reason(),
+            "AGENDA_EMPTY"
+        );
+        assert_eq!(
+            may_publish_agenda(AgendaPublished, 2).unwrap_err().reason(),
+            "AGENDA_PUBLISHED"
+        );
+        assert!(may_change_agenda(AgendaPublished).is_ok());
+        assert_eq!(
+            may_change_agenda(Held).unwrap_err().reason(),
+            "MEETING_HELD"
+        );
+        assert_eq!(
+            may_record_attendance(Planned).unwrap_err().reason(),
+            "AGENDA_NOT_PUBLISHED"
+        );
+        assert!(may_record_attendance(AgendaPublished).is_ok());
+        assert_eq!(
+            has_minutes(AgendaPublished).unwrap_err().reason(),
+            "NO_MINUTES"
+        );
+        assert!(has_minutes(Held).is_ok());
+    }
+
+    #[test]
+    fn two_adjusters_sign_once_each_when_every_item_has_its_paragraph() {
+        let two = ["a".to_owned(), "b".to_owned()];
+        assert!(may_sign(&two, &[], "a", &[]).is_ok());
+        assert_eq!(
+            may_sign(&two[..1], &[], "a", &[]).unwrap_err().reason(),
+            "NO_ADJUSTERS"
+        );
+        let e = may_sign(&two, &["a".to_owned()], "a", &[]).unwrap_err();
+        assert_eq!(e.reason(), "ALREADY_ADJUSTED");
+        let e = may_sign(&two, &[], "b", &["3. Budget".to_owned()]).unwrap_err();
+        assert_eq!(e.reason(), "ITEMS_WITHOUT_PARAGRAPH");
+        assert!(e.message.ends_with("3. Budget"), "{e}");
+    }
+
+    #[test]
+    fn a_watch_resumes_from_a_cursor_it_can_still_reach() {
+        let c = |shared, notes| Cursor { shared, notes };
+        assert!(may_resume(&c(3, 1), &c(5, 1), 2, 100).is_ok());
+        assert_eq!(
+            may_resume(&c(6, 1), &c(5, 1), 0, 100).unwrap_err().reason(),
+            "CURSOR_AHEAD"
+        );
+        assert_eq!(
+            may_resume(&c(1, 1), &c(500, 1), 101, 100)
+                .unwrap_err()
+                .reason(),
+            "CURSOR_TOO_OLD"
+        );
     }
 }

@@ -3,3 +3,4 @@
 pub mod export;
 pub mod matter;
 pub mod meeting;
+pub mod rules;

@@ -534,14 +534,10 @@ pub async fn insert_paragraph(tx: &Tx, p: paragraph::Model) -> Result<paragraph:
                 e.sql_err(),
                 Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
             ) {
-                ApiError::precondition(
-                    "ALREADY_MINUTED",
-                    format!(
-                        "agenda-items/{}",
-                        p.agenda_item_id.map(|i| i.to_string()).unwrap_or_default()
-                    ),
-                    "the agenda item already has its § in the minutes",
-                )
+                crate::domain::meeting::already_minuted().on(format!(
+                    "agenda-items/{}",
+                    p.agenda_item_id.map(|i| i.to_string()).unwrap_or_default()
+                ))
             } else {
                 db_err(e)
             }

@@ -20,7 +20,7 @@ use super::convert::{
 use crate::authz;
 use crate::domain::catalogue::Scope;
 use crate::domain::composition::{self, Source};
-use crate::domain::membership::in_force;
+use crate::domain::membership::{self, in_force};
 use crate::domain::permissions::{Target, administrator_roles};
 use crate::store::{self, AssignmentFilter, assignment, forum, role, seat};
 use samverkan_core::fields::server_set;
@@ -297,13 +297,9 @@ impl Handlers {
                         ));
                     }
                     let members = store::members(&tx, collab, Some(valid_from)).await?;
-                    if !members.iter().any(|(mm, _)| mm.municipality_id == *m) {
-                        return Err(ApiError::precondition(
-                            "NOT_A_MEMBER",
-                            format!("municipalities/{m}"),
-                            format!("{m} is not a member of the collaboration on {valid_from}"),
-                        ));
-                    }
+                    let member = members.iter().any(|(mm, _)| mm.municipality_id == *m);
+                    membership::may_hold_roles(m, member, valid_from)
+                        .map_err(|r| r.on(format!("municipalities/{m}")))?;
                 }
                 if let Some(d) = deputy_for
                     && store::find_person(&tx, d).await?.is_none()
@@ -319,22 +315,16 @@ impl Handlers {
                     ..Default::default()
                 };
                 let existing = store::list_assignments(&tx, &filter, 0, 1000).await?;
-                let overlaps = existing.iter().any(|e| {
-                    e.municipality_id == municipality
-                        && e.section == section
-                        && e.valid_from <= valid_to.unwrap_or(chrono::NaiveDate::MAX)
-                        && valid_from <= e.valid_to.unwrap_or(chrono::NaiveDate::MAX)
-                });
-                if overlaps {
-                    return Err(ApiError::precondition(
-                        "OVERLAPPING_ASSIGNMENT",
-                        format!("people/{person_id}"),
-                        format!(
-                            "the person already holds {} here during part of that period",
-                            role.display_name
-                        ),
-                    ));
-                }
+                let held = existing
+                    .iter()
+                    .map(|e| ((&e.municipality_id, &e.section), e.valid_from, e.valid_to));
+                membership::may_hold(
+                    &role.display_name,
+                    &(&municipality, &section),
+                    (valid_from, valid_to),
+                    held,
+                )
+                .map_err(|r| r.on(format!("people/{person_id}")))?;
                 let created = store::insert_assignment(
                     &tx,
                     assignment::Model {
@@ -398,22 +388,17 @@ impl Handlers {
             ..Default::default()
         };
         let others = store::list_assignments(&tx, &filter, 0, 1000).await?;
-        if others.iter().any(|e| {
-            e.id != current.id
-                && e.municipality_id == current.municipality_id
-                && e.section == current.section
-                && e.valid_from <= valid_to
-                && current.valid_from <= e.valid_to.unwrap_or(chrono::NaiveDate::MAX)
-        }) {
-            return Err(ApiError::precondition(
-                "OVERLAPPING_ASSIGNMENT",
-                format!("people/{}", current.person_id),
-                format!(
-                    "the person already holds {} here during part of that period",
-                    role.display_name
-                ),
-            ));
-        }
+        let held = others
+            .iter()
+            .filter(|e| e.id != current.id)
+            .map(|e| ((&e.municipality_id, &e.section), e.valid_from, e.valid_to));
+        membership::may_hold(
+            &role.display_name,
+            &(&current.municipality_id, &current.section),
+            (current.valid_from, Some(valid_to)),
+            held,
+        )
+        .map_err(|r| r.on(format!("people/{}", current.person_id)))?;
         let updated = store::end_assignment(&tx, &current, valid_to, &etag).await?;
         tx.commit().await?;
         Ok(pb::EndAssignmentResponse {

@@ -13,6 +13,7 @@ use super::convert::{
     self, assignment_pb, collaboration, membership_pb, municipality_pb, person_pb, seat_pb,
 };
 use super::{Handlers, require_any};
+use crate::domain::membership;
 use crate::domain::permissions::Target;
 use crate::store::{self, AssignmentFilter, person};
 use crate::{SERVICE, authz};
@@ -194,15 +195,12 @@ impl Handlers {
                 store::insert_municipality(&tx, &id, &name, &org).await?;
             }
             let members = store::members(&tx, collab, None).await?;
-            if members.iter().any(|(mm, _)| {
-                mm.municipality_id == id.as_str() && mm.left_on.is_none_or(|l| l >= joined_on)
-            }) {
-                return Err(ApiError::precondition(
-                    "ALREADY_MEMBER",
-                    format!("municipalities/{id}"),
-                    format!("{id} is already a member of the collaboration on {joined_on}"),
-                ));
-            }
+            let own = members
+                .iter()
+                .filter(|(mm, _)| mm.municipality_id == id.as_str())
+                .map(|(mm, _)| (mm.joined_on, mm.left_on));
+            membership::may_join(id.as_str(), own, joined_on)
+                .map_err(|r| r.on(format!("municipalities/{id}")))?;
             store::insert_membership(&tx, collab, &id, joined_on).await?;
             tx.finish_request(&req.request_id, &format!("municipalities/{id}"))
                 .await?;
@@ -348,13 +346,8 @@ impl Handlers {
             .rev()
             .find(|(m, _)| m.municipality_id == req.municipality_id)
             .ok_or_else(|| ApiError::not_found("membership", &req.municipality_id))?;
-        if current.left_on.is_some() {
-            return Err(ApiError::precondition(
-                "MEMBERSHIP_ENDED",
-                format!("municipalities/{}", req.municipality_id),
-                "the membership has already ended",
-            ));
-        }
+        membership::may_end(current.left_on)
+            .map_err(|r| r.on(format!("municipalities/{}", req.municipality_id)))?;
         if left_on < current.joined_on {
             return Err(ApiError::invalid_field(
                 "left_on",

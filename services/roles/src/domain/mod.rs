@@ -4,3 +4,4 @@ pub mod catalogue;
 pub mod composition;
 pub mod membership;
 pub mod permissions;
+pub mod rules;
