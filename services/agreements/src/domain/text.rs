@@ -284,23 +284,26 @@ pub enum LineChange {
     Removed(String),
 }
 
-/// The largest LCS table [`diff_lines`] builds, in cells (8 bytes each):
-/// about 2 000 × 2 000 differing lines. Texts may be 200 000 characters, so
-/// two of 100 000 lines would otherwise ask for 80 GB and abort the server.
-const MAX_LCS_CELLS: usize = 4_000_000;
+/// The largest differing middle [`diff_lines`] diffs minimally, as the
+/// product of its two line counts: about 2 000 × 2 000 lines. Texts may be
+/// 200 000 characters; Myers' algorithm takes time proportional to the
+/// lines times the differences, so two unrelated texts of 100 000 lines
+/// would otherwise hold a request for minutes.
+const MAX_DIFF_CELLS: usize = 4_000_000;
 
-/// Line diff by longest common subsequence (O(n·m) in the differing middle,
-/// which is fine for agreement-sized texts). Within each changed stretch the
-/// removed lines come before the added ones, so a rewritten line reads as
-/// "- old" directly followed by "+ new". An empty text has no lines. A
-/// differing middle larger than [`MAX_LCS_CELLS`] is shown as all removed,
-/// then all added: still a correct diff, just not a minimal one.
+/// Line diff (Myers' algorithm, from the `similar` crate). Within each
+/// changed stretch the removed lines come before the added ones, so a
+/// rewritten line reads as "- old" directly followed by "+ new". An empty
+/// text has no lines. A differing middle larger than [`MAX_DIFF_CELLS`] is
+/// shown as all removed, then all added: still a correct diff, just not a
+/// minimal one — and the same answer for the same texts, on any machine.
 #[must_use]
 pub fn diff_lines(old: &str, new: &str) -> Vec<LineChange> {
     let a: Vec<&str> = old.lines().collect();
     let b: Vec<&str> = new.lines().collect();
 
-    // The common head and tail need no table; most edits touch few lines.
+    // The common head and tail are the same whatever the algorithm; only
+    // the middle between them decides the cost.
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let suffix = a[prefix..]
         .iter()
@@ -314,37 +317,39 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<LineChange> {
         .iter()
         .map(|l| LineChange::Same((*l).to_owned()))
         .collect();
-    let cells = (mid_a.len() + 1).saturating_mul(mid_b.len() + 1);
-    let pairs = if cells <= MAX_LCS_CELLS {
-        lcs_pairs(mid_a, mid_b)
+    let mut stretch: Vec<LineChange> = Vec::new();
+    if mid_a.len().saturating_mul(mid_b.len()) <= MAX_DIFF_CELLS {
+        for op in similar::capture_diff_slices(similar::Algorithm::Myers, mid_a, mid_b) {
+            for (tag, old_range, new_range) in [op.as_tag_tuple()] {
+                match tag {
+                    similar::DiffTag::Equal => {
+                        flush(&mut out, &mut stretch);
+                        out.extend(
+                            mid_a[old_range]
+                                .iter()
+                                .map(|l| LineChange::Same((*l).to_owned())),
+                        );
+                    }
+                    _ => {
+                        stretch.extend(
+                            mid_a[old_range]
+                                .iter()
+                                .map(|l| LineChange::Removed((*l).to_owned())),
+                        );
+                        stretch.extend(
+                            mid_b[new_range]
+                                .iter()
+                                .map(|l| LineChange::Added((*l).to_owned())),
+                        );
+                    }
+                }
+            }
+        }
     } else {
-        Vec::new()
-    };
-    let (mut i, mut j) = (0, 0);
-    for (pi, pj) in pairs {
-        out.extend(
-            mid_a[i..pi]
-                .iter()
-                .map(|l| LineChange::Removed((*l).to_owned())),
-        );
-        out.extend(
-            mid_b[j..pj]
-                .iter()
-                .map(|l| LineChange::Added((*l).to_owned())),
-        );
-        out.push(LineChange::Same(mid_a[pi].to_owned()));
-        (i, j) = (pi + 1, pj + 1);
+        stretch.extend(mid_a.iter().map(|l| LineChange::Removed((*l).to_owned())));
+        stretch.extend(mid_b.iter().map(|l| LineChange::Added((*l).to_owned())));
     }
-    out.extend(
-        mid_a[i..]
-            .iter()
-            .map(|l| LineChange::Removed((*l).to_owned())),
-    );
-    out.extend(
-        mid_b[j..]
-            .iter()
-            .map(|l| LineChange::Added((*l).to_owned())),
-    );
+    flush(&mut out, &mut stretch);
     out.extend(
         a[a.len() - suffix..]
             .iter()
@@ -353,9 +358,21 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<LineChange> {
     out
 }
 
+/// Appends a changed stretch with its removed lines first, in order, then
+/// its added lines.
+fn flush(out: &mut Vec<LineChange>, stretch: &mut Vec<LineChange>) {
+    let (removed, added): (Vec<LineChange>, Vec<LineChange>) = stretch
+        .drain(..)
+        .partition(|c| matches!(c, LineChange::Removed(_)));
+    out.extend(removed);
+    out.extend(added);
+}
+
 /// Index pairs of one longest common subsequence of `a` and `b`, in order.
-/// Ties are broken towards skipping `a` first, which keeps removals ahead of
-/// additions in [`diff_lines`] and makes the choice deterministic.
+/// Ties are broken towards skipping `a` first, which makes the choice
+/// deterministic. Used for the order of matched sections, a permutation of
+/// a few dozen indices whose tie-breaking decides which section reads as
+/// moved; the line diff is `similar`'s.
 fn lcs_pairs<T: PartialEq>(a: &[T], b: &[T]) -> Vec<(usize, usize)> {
     let width = b.len() + 1;
     // len[i * width + j] = LCS length of a[i..] and b[j..]; one flat vector
