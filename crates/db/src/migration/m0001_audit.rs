@@ -8,31 +8,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        super::run_sql(
+        super::ddl(
             manager,
-            "CREATE TABLE audit_log (
-                id BLOB PRIMARY KEY NOT NULL,
-                owner_tenant TEXT NOT NULL,
-                chain TEXT NOT NULL,
-                seq INTEGER NOT NULL,
-                at TEXT NOT NULL,
-                service TEXT NOT NULL,
-                actor TEXT NOT NULL,
-                rpc TEXT NOT NULL,
-                resource TEXT NOT NULL,
-                change TEXT NOT NULL,
-                change_digest TEXT NOT NULL,
-                prev_hash TEXT NOT NULL,
-                hash TEXT NOT NULL,
-                UNIQUE (chain, seq)
-            );
-            CREATE INDEX audit_log_owner_chain ON audit_log (owner_tenant, chain, seq);
-            CREATE TABLE audit_head (
-                chain TEXT PRIMARY KEY NOT NULL,
-                owner_tenant TEXT NOT NULL,
-                seq INTEGER NOT NULL,
-                hash TEXT NOT NULL
-            );",
             "CREATE TABLE audit_log (
                 id uuid PRIMARY KEY,
                 owner_tenant text NOT NULL,

@@ -8,18 +8,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        super::run_sql(
+        super::ddl(
             manager,
-            "CREATE TABLE idempotency_keys (
-                owner_tenant TEXT NOT NULL,
-                service TEXT NOT NULL,
-                request_id TEXT NOT NULL,
-                rpc TEXT NOT NULL,
-                request_digest TEXT NOT NULL,
-                resource TEXT NOT NULL,
-                create_time TEXT NOT NULL,
-                PRIMARY KEY (owner_tenant, service, request_id)
-            );",
             "CREATE TABLE idempotency_keys (
                 owner_tenant text NOT NULL,
                 service text NOT NULL,

@@ -8,27 +8,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        super::run_sql(
+        super::ddl(
             manager,
-            "CREATE TABLE outbox (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                source TEXT NOT NULL,
-                topic TEXT NOT NULL,
-                payload TEXT NOT NULL,
-                create_time TEXT NOT NULL,
-                attempts INTEGER NOT NULL,
-                delivered_time TEXT,
-                last_error TEXT NOT NULL
-            );
-            CREATE INDEX outbox_pending ON outbox (collaboration_id, delivered_time, create_time);
-            CREATE TABLE inbox (
-                consumer TEXT NOT NULL,
-                message_id BLOB NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                receive_time TEXT NOT NULL,
-                PRIMARY KEY (consumer, message_id)
-            );",
             "CREATE TABLE outbox (
                 id uuid PRIMARY KEY,
                 collaboration_id uuid NOT NULL,

@@ -11,15 +11,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        super::run_sql(
+        super::ddl(
             manager,
-            "CREATE TABLE number_series (
-                series TEXT NOT NULL,
-                parent TEXT NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                last INTEGER NOT NULL,
-                PRIMARY KEY (series, parent)
-            );",
             "CREATE TABLE number_series (
                 series text NOT NULL,
                 parent text NOT NULL,

@@ -1,4 +1,4 @@
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use samverkan_db::rls;
 use sea_orm_migration::prelude::*;
 
@@ -8,86 +8,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_sql(
+        ddl(
             manager,
-            "CREATE TABLE agreements (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                kind TEXT NOT NULL,
-                title TEXT NOT NULL,
-                create_time TEXT NOT NULL
-            );
-            CREATE TABLE agreement_versions (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                agreement_id BLOB NOT NULL REFERENCES agreements (id),
-                number INTEGER NOT NULL,
-                text TEXT NOT NULL,
-                status TEXT NOT NULL,
-                effective_from TEXT,
-                next_review_on TEXT,
-                decision_ids TEXT NOT NULL,
-                changelog TEXT NOT NULL,
-                link TEXT NOT NULL,
-                based_on_version_id BLOB,
-                create_time TEXT NOT NULL,
-                update_time TEXT NOT NULL,
-                etag TEXT NOT NULL,
-                UNIQUE (agreement_id, number)
-            );
-            CREATE TABLE revisions (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                agreement_id BLOB NOT NULL REFERENCES agreements (id),
-                year INTEGER NOT NULL,
-                base_version_id BLOB NOT NULL,
-                draft_version_id BLOB,
-                phase TEXT NOT NULL,
-                phase_ends TEXT NOT NULL,
-                effective_from TEXT NOT NULL,
-                decision_id BLOB,
-                create_time TEXT NOT NULL,
-                update_time TEXT NOT NULL,
-                etag TEXT NOT NULL,
-                UNIQUE (agreement_id, year)
-            );
-            CREATE TABLE proposals (
-                id BLOB PRIMARY KEY NOT NULL,
-                owner_tenant TEXT,
-                collaboration_id BLOB,
-                revision_id BLOB NOT NULL REFERENCES revisions (id),
-                municipality TEXT NOT NULL,
-                author TEXT NOT NULL,
-                section_number TEXT NOT NULL,
-                action TEXT NOT NULL,
-                title TEXT NOT NULL,
-                text TEXT NOT NULL,
-                rationale TEXT NOT NULL,
-                state TEXT NOT NULL,
-                resolution_reason TEXT NOT NULL,
-                accepted_text TEXT NOT NULL,
-                create_time TEXT NOT NULL,
-                update_time TEXT NOT NULL,
-                etag TEXT NOT NULL
-            );
-            CREATE TABLE approvals (
-                id BLOB PRIMARY KEY NOT NULL,
-                owner_tenant TEXT,
-                collaboration_id BLOB,
-                revision_id BLOB NOT NULL REFERENCES revisions (id),
-                municipality TEXT NOT NULL,
-                body TEXT NOT NULL,
-                paragraph_ref TEXT NOT NULL,
-                decided_on TEXT NOT NULL,
-                recorded_by TEXT NOT NULL,
-                recorded BOOLEAN NOT NULL,
-                create_time TEXT NOT NULL,
-                etag TEXT NOT NULL,
-                UNIQUE (revision_id, municipality)
-            );
-            CREATE INDEX agreement_versions_agreement ON agreement_versions (agreement_id, number);
-            CREATE INDEX proposals_revision ON proposals (revision_id, section_number);
-            CREATE INDEX revisions_phase ON revisions (collaboration_id, phase);",
             "CREATE TABLE agreements (
                 id uuid PRIMARY KEY,
                 collaboration_id uuid NOT NULL,

@@ -1,4 +1,4 @@
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use sea_orm_migration::prelude::*;
 
 /// `ListAgreements` filters on the collaboration and sorts by title: the
@@ -10,9 +10,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_sql(
+        ddl(
             manager,
-            "CREATE INDEX agreements_collaboration ON agreements (collaboration_id, title)",
             "CREATE INDEX agreements_collaboration ON agreements (collaboration_id, title)",
         )
         .await

@@ -10,7 +10,7 @@
 //! as their encoded protobuf messages, so what was issued is read back
 //! byte for byte.
 
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use samverkan_db::rls;
 use sea_orm_migration::prelude::*;
 
@@ -34,120 +34,8 @@ pub const TABLES: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_sql(
+        ddl(
             manager,
-            r#"CREATE TABLE cm_services (
-    id BLOB PRIMARY KEY NOT NULL,
-    collaboration_id BLOB NOT NULL,
-    code TEXT NOT NULL,
-    name TEXT NOT NULL,
-    unit_of_measure TEXT NOT NULL,
-    charge_type TEXT NOT NULL,
-    billing_increment TEXT NOT NULL,
-    create_time TEXT NOT NULL,
-    UNIQUE (collaboration_id, code)
-);
-CREATE TABLE cm_price_lists (
-    id BLOB PRIMARY KEY NOT NULL,
-    collaboration_id BLOB NOT NULL,
-    year INTEGER NOT NULL,
-    version INTEGER NOT NULL,
-    effective_date TEXT NOT NULL,
-    state TEXT NOT NULL,
-    prices TEXT NOT NULL,
-    derivation TEXT NOT NULL,
-    decision_ref TEXT NOT NULL,
-    decision_id TEXT NOT NULL,
-    create_time TEXT NOT NULL,
-    update_time TEXT NOT NULL,
-    publish_time TEXT,
-    etag TEXT NOT NULL,
-    UNIQUE (collaboration_id, year, version)
-);
-CREATE TABLE cm_allocation_keys (
-    id BLOB PRIMARY KEY NOT NULL,
-    collaboration_id BLOB NOT NULL,
-    service_code TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    effective_date TEXT NOT NULL,
-    components TEXT NOT NULL,
-    unit_driver TEXT NOT NULL,
-    create_time TEXT NOT NULL,
-    UNIQUE (collaboration_id, service_code, version)
-);
-CREATE TABLE cm_driver_snapshots (
-    id BLOB PRIMARY KEY NOT NULL,
-    collaboration_id BLOB NOT NULL,
-    driver TEXT NOT NULL,
-    measured_on TEXT NOT NULL,
-    source TEXT NOT NULL,
-    driver_values TEXT NOT NULL,
-    create_time TEXT NOT NULL
-);
-CREATE TABLE cm_volumes (
-    id BLOB PRIMARY KEY NOT NULL,
-    collaboration_id BLOB NOT NULL,
-    period TEXT NOT NULL,
-    municipality_id TEXT NOT NULL,
-    unit TEXT NOT NULL,
-    service_code TEXT NOT NULL,
-    quantity TEXT NOT NULL,
-    create_time TEXT NOT NULL,
-    UNIQUE (collaboration_id, period, municipality_id, unit, service_code)
-);
-CREATE TABLE cm_direct_charges (
-    id BLOB PRIMARY KEY NOT NULL,
-    collaboration_id BLOB NOT NULL,
-    period TEXT NOT NULL,
-    municipality_id TEXT NOT NULL,
-    unit TEXT NOT NULL,
-    service_code TEXT NOT NULL,
-    reference TEXT NOT NULL,
-    measured TEXT NOT NULL,
-    create_time TEXT NOT NULL
-);
-CREATE TABLE cm_billing_runs (
-    id BLOB PRIMARY KEY NOT NULL,
-    collaboration_id BLOB NOT NULL,
-    period TEXT NOT NULL,
-    price_list_id BLOB NOT NULL,
-    input TEXT NOT NULL,
-    create_time TEXT NOT NULL,
-    UNIQUE (collaboration_id, period)
-);
-CREATE TABLE cm_bills (
-    id BLOB PRIMARY KEY NOT NULL,
-    collaboration_id BLOB NOT NULL,
-    run_id BLOB NOT NULL REFERENCES cm_billing_runs (id),
-    period TEXT NOT NULL,
-    municipality_id TEXT NOT NULL,
-    total_ore INTEGER NOT NULL,
-    body BLOB NOT NULL,
-    create_time TEXT NOT NULL,
-    UNIQUE (run_id, municipality_id)
-);
-CREATE TABLE cm_reconciliations (
-    id BLOB PRIMARY KEY NOT NULL,
-    collaboration_id BLOB NOT NULL,
-    year INTEGER NOT NULL,
-    service_code TEXT NOT NULL,
-    body BLOB NOT NULL,
-    create_time TEXT NOT NULL,
-    UNIQUE (collaboration_id, year, service_code)
-);
-CREATE TABLE cm_scenarios (
-    id BLOB PRIMARY KEY NOT NULL,
-    collaboration_id BLOB NOT NULL,
-    name TEXT NOT NULL,
-    period TEXT NOT NULL,
-    body BLOB NOT NULL,
-    create_time TEXT NOT NULL
-);
-CREATE INDEX cm_price_lists_year ON cm_price_lists (collaboration_id, year, effective_date);
-CREATE INDEX cm_allocation_keys_service ON cm_allocation_keys (collaboration_id, service_code, effective_date);
-CREATE INDEX cm_driver_snapshots_driver ON cm_driver_snapshots (collaboration_id, driver, measured_on);
-CREATE INDEX cm_direct_charges_period ON cm_direct_charges (collaboration_id, period, municipality_id);
-CREATE INDEX cm_bills_period ON cm_bills (collaboration_id, period, municipality_id);"#,
             r#"CREATE TABLE cm_services (
     id uuid PRIMARY KEY,
     collaboration_id uuid NOT NULL,

@@ -1,4 +1,4 @@
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use samverkan_db::rls;
 use sea_orm_migration::prelude::*;
 
@@ -8,114 +8,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_sql(
+        ddl(
             manager,
-            "CREATE TABLE matters (
-                id BLOB PRIMARY KEY NOT NULL,
-                owner_tenant TEXT,
-                collaboration_id BLOB,
-                raising_municipality TEXT NOT NULL,
-                author TEXT NOT NULL,
-                author_person_id BLOB,
-                kind TEXT NOT NULL,
-                title TEXT NOT NULL,
-                description TEXT NOT NULL,
-                priority TEXT NOT NULL,
-                state TEXT NOT NULL,
-                forum_id BLOB,
-                provenance TEXT NOT NULL,
-                create_time TEXT NOT NULL,
-                update_time TEXT NOT NULL,
-                submit_time TEXT,
-                etag TEXT NOT NULL
-            );
-            CREATE TABLE meetings (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                forum_id BLOB NOT NULL,
-                title TEXT NOT NULL,
-                start_time TEXT NOT NULL,
-                end_time TEXT NOT NULL,
-                location TEXT NOT NULL,
-                state TEXT NOT NULL,
-                adjusters TEXT NOT NULL,
-                adjusted_by TEXT NOT NULL,
-                attendance TEXT NOT NULL,
-                create_time TEXT NOT NULL,
-                update_time TEXT NOT NULL,
-                lock_time TEXT,
-                etag TEXT NOT NULL
-            );
-            CREATE TABLE agenda_items (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                meeting_id BLOB NOT NULL REFERENCES meetings (id),
-                number INTEGER NOT NULL,
-                kind TEXT NOT NULL,
-                title TEXT NOT NULL,
-                matter_id BLOB REFERENCES matters (id),
-                presenter TEXT NOT NULL,
-                estimated_minutes INTEGER NOT NULL,
-                create_time TEXT NOT NULL
-            );
-            CREATE TABLE notes (
-                id BLOB PRIMARY KEY NOT NULL,
-                owner_tenant TEXT NOT NULL,
-                meeting_id BLOB NOT NULL REFERENCES meetings (id),
-                agenda_item_id BLOB NOT NULL REFERENCES agenda_items (id),
-                text TEXT NOT NULL,
-                author TEXT NOT NULL,
-                create_time TEXT NOT NULL
-            );
-            CREATE TABLE documents (
-                id BLOB PRIMARY KEY NOT NULL,
-                owner_tenant TEXT,
-                collaboration_id BLOB,
-                matter_id BLOB REFERENCES matters (id),
-                agenda_item_id BLOB REFERENCES agenda_items (id),
-                title TEXT NOT NULL,
-                author TEXT NOT NULL,
-                municipality TEXT NOT NULL,
-                classification TEXT NOT NULL,
-                media_type TEXT NOT NULL,
-                content BLOB NOT NULL,
-                sha256 TEXT NOT NULL,
-                size_bytes INTEGER NOT NULL,
-                create_time TEXT NOT NULL
-            );
-            CREATE TABLE paragraphs (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                meeting_id BLOB NOT NULL REFERENCES meetings (id),
-                forum_id BLOB NOT NULL,
-                year INTEGER NOT NULL,
-                number INTEGER NOT NULL,
-                agenda_item_id BLOB REFERENCES agenda_items (id),
-                title TEXT NOT NULL,
-                presented TEXT NOT NULL,
-                decision TEXT NOT NULL,
-                outcome TEXT NOT NULL,
-                corrects_paragraph_id BLOB REFERENCES paragraphs (id),
-                create_time TEXT NOT NULL,
-                UNIQUE (forum_id, year, number)
-            );
-            CREATE TABLE paragraph_counters (
-                forum_id BLOB NOT NULL,
-                year INTEGER NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                last_number INTEGER NOT NULL,
-                PRIMARY KEY (forum_id, year)
-            );
-            CREATE INDEX matters_forum_state ON matters (forum_id, state, create_time);
-            CREATE INDEX matters_owner ON matters (owner_tenant, create_time);
-            CREATE INDEX matters_collaboration ON matters (collaboration_id, create_time);
-            CREATE INDEX meetings_forum ON meetings (forum_id, start_time);
-            CREATE INDEX agenda_items_meeting ON agenda_items (meeting_id, number);
-            CREATE INDEX notes_meeting ON notes (meeting_id, owner_tenant);
-            CREATE INDEX documents_matter ON documents (matter_id);
-            CREATE INDEX documents_agenda_item ON documents (agenda_item_id);
-            CREATE INDEX paragraphs_meeting ON paragraphs (meeting_id, number);
-            CREATE UNIQUE INDEX paragraphs_agenda_item ON paragraphs (agenda_item_id) WHERE agenda_item_id IS NOT NULL;",
             "CREATE TABLE matters (
                 id uuid PRIMARY KEY,
                 owner_tenant text,

@@ -1,4 +1,4 @@
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use sea_orm_migration::prelude::*;
 
 /// `ListMatters` of a forum sorts by creation time. The forum's index
@@ -13,9 +13,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_sql(
+        ddl(
             manager,
-            "CREATE INDEX matters_forum_created ON matters (forum_id, create_time, id)",
             "CREATE INDEX matters_forum_created ON matters (forum_id, create_time, id)",
         )
         .await

@@ -1,4 +1,4 @@
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use sea_orm_migration::prelude::*;
 
 /// `ListMeetings` sorts a forum's meetings by start time and id. With the
@@ -17,7 +17,7 @@ impl MigrationTrait for Migration {
             "CREATE INDEX meetings_forum_start ON meetings (forum_id, start_time, id)",
             "DROP INDEX meetings_forum",
         ] {
-            run_sql(manager, sql, sql).await?;
+            ddl(manager, sql).await?;
         }
         Ok(())
     }

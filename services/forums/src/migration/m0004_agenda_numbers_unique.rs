@@ -1,4 +1,4 @@
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use sea_orm_migration::prelude::*;
 
 /// Agenda item numbers are unique per meeting (issue #17). Before, the
@@ -40,7 +40,7 @@ impl MigrationTrait for Migration {
             "DROP TABLE agenda_renumbered",
             "CREATE UNIQUE INDEX agenda_items_meeting_number ON agenda_items (meeting_id, number)",
         ] {
-            run_sql(manager, sql, sql).await?;
+            ddl(manager, sql).await?;
         }
         Ok(())
     }

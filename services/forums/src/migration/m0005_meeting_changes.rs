@@ -1,4 +1,4 @@
-use samverkan_db::{migration::run_sql, rls};
+use samverkan_db::{migration::ddl, rls};
 use sea_orm_migration::prelude::*;
 
 /// The committed changes of each meeting, numbered per meeting (issue
@@ -11,17 +11,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_sql(
+        ddl(
             manager,
-            "CREATE TABLE meeting_changes (
-                meeting_id BLOB NOT NULL REFERENCES meetings (id),
-                seq INTEGER NOT NULL,
-                collaboration_id BLOB NOT NULL,
-                kind TEXT NOT NULL,
-                actor TEXT NOT NULL,
-                change_time TEXT NOT NULL,
-                PRIMARY KEY (meeting_id, seq)
-            )",
             "CREATE TABLE meeting_changes (
                 meeting_id uuid NOT NULL REFERENCES meetings (id),
                 seq bigint NOT NULL,

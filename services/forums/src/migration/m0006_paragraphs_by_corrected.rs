@@ -1,4 +1,4 @@
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use sea_orm_migration::prelude::*;
 
 /// A correction is a § of a later meeting's minutes, and the corrected
@@ -14,6 +14,6 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let sql = "CREATE INDEX paragraphs_corrects ON paragraphs (corrects_paragraph_id) \
                    WHERE corrects_paragraph_id IS NOT NULL";
-        run_sql(manager, sql, sql).await
+        ddl(manager, sql).await
     }
 }

@@ -1,4 +1,4 @@
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use samverkan_db::rls;
 use sea_orm_migration::prelude::*;
 
@@ -8,42 +8,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_sql(
+        ddl(
             manager,
-            "CREATE TABLE municipalities (
-                id TEXT PRIMARY KEY NOT NULL,
-                name TEXT NOT NULL,
-                organisation_number TEXT NOT NULL,
-                create_time TEXT NOT NULL,
-                etag TEXT NOT NULL
-            );
-            CREATE TABLE collaborations (
-                id BLOB PRIMARY KEY NOT NULL,
-                name TEXT NOT NULL,
-                host_municipality_id TEXT NOT NULL REFERENCES municipalities (id),
-                create_time TEXT NOT NULL
-            );
-            CREATE TABLE memberships (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL REFERENCES collaborations (id),
-                municipality_id TEXT NOT NULL REFERENCES municipalities (id),
-                joined_on TEXT NOT NULL,
-                left_on TEXT,
-                create_time TEXT NOT NULL
-            );
-            CREATE INDEX memberships_municipality ON memberships (municipality_id, joined_on);
-            CREATE INDEX memberships_collaboration ON memberships (collaboration_id, joined_on);
-            CREATE TABLE people (
-                id BLOB PRIMARY KEY NOT NULL,
-                owner_tenant TEXT NOT NULL REFERENCES municipalities (id),
-                display_name TEXT NOT NULL,
-                email TEXT NOT NULL,
-                subject TEXT NOT NULL,
-                create_time TEXT NOT NULL,
-                update_time TEXT NOT NULL,
-                etag TEXT NOT NULL,
-                UNIQUE (owner_tenant, subject)
-            );",
             "CREATE TABLE municipalities (
                 id text PRIMARY KEY,
                 name text NOT NULL,

@@ -1,4 +1,4 @@
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use samverkan_db::rls;
 use sea_orm_migration::prelude::*;
 
@@ -18,80 +18,8 @@ const TABLES: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_sql(
+        ddl(
             manager,
-            "CREATE TABLE roles (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL REFERENCES collaborations (id),
-                code TEXT NOT NULL,
-                display_name TEXT NOT NULL,
-                scope TEXT NOT NULL,
-                create_time TEXT NOT NULL,
-                UNIQUE (collaboration_id, code)
-            );
-            CREATE TABLE forums (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL REFERENCES collaborations (id),
-                code TEXT NOT NULL,
-                name TEXT NOT NULL,
-                reports_to_forum_id BLOB REFERENCES forums (id),
-                create_time TEXT NOT NULL,
-                UNIQUE (collaboration_id, code)
-            );
-            CREATE TABLE forum_role_seats (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL REFERENCES collaborations (id),
-                forum_id BLOB NOT NULL REFERENCES forums (id),
-                role_code TEXT NOT NULL,
-                kind TEXT NOT NULL,
-                may_adjust BOOLEAN NOT NULL,
-                UNIQUE (forum_id, role_code)
-            );
-            CREATE TABLE mandates (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL REFERENCES collaborations (id),
-                subject_kind TEXT NOT NULL,
-                subject_id BLOB NOT NULL,
-                version INTEGER NOT NULL,
-                text TEXT NOT NULL,
-                effective_from TEXT NOT NULL,
-                decision_ref TEXT NOT NULL,
-                created_by TEXT NOT NULL,
-                create_time TEXT NOT NULL,
-                UNIQUE (subject_id, version)
-            );
-            CREATE TABLE assignments (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL REFERENCES collaborations (id),
-                person_id BLOB NOT NULL REFERENCES people (id),
-                role_id BLOB NOT NULL REFERENCES roles (id),
-                role_code TEXT NOT NULL,
-                municipality_id TEXT REFERENCES municipalities (id),
-                section TEXT NOT NULL,
-                valid_from TEXT NOT NULL,
-                valid_to TEXT,
-                decision_ref TEXT NOT NULL,
-                deputy_for_person_id BLOB REFERENCES people (id),
-                create_time TEXT NOT NULL,
-                etag TEXT NOT NULL
-            );
-            CREATE INDEX assignments_person ON assignments (collaboration_id, person_id, valid_from);
-            CREATE INDEX assignments_role ON assignments (collaboration_id, role_code, valid_from);
-            CREATE TABLE seats (
-                id BLOB PRIMARY KEY NOT NULL,
-                collaboration_id BLOB NOT NULL REFERENCES collaborations (id),
-                forum_id BLOB NOT NULL REFERENCES forums (id),
-                person_id BLOB NOT NULL REFERENCES people (id),
-                kind TEXT NOT NULL,
-                may_adjust BOOLEAN NOT NULL,
-                valid_from TEXT NOT NULL,
-                valid_to TEXT,
-                decision_ref TEXT NOT NULL,
-                create_time TEXT NOT NULL,
-                etag TEXT NOT NULL
-            );
-            CREATE INDEX seats_forum ON seats (forum_id, valid_from);
-            CREATE INDEX seats_person ON seats (collaboration_id, person_id);",
             "CREATE TABLE roles (
                 id uuid PRIMARY KEY,
                 collaboration_id uuid NOT NULL REFERENCES collaborations (id),

@@ -1,4 +1,4 @@
-use samverkan_db::migration::run_sql;
+use samverkan_db::migration::ddl;
 use sea_orm_migration::prelude::*;
 
 /// Collaborations become updatable (renamed) with optimistic concurrency.
@@ -8,9 +8,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_sql(
+        ddl(
             manager,
-            "ALTER TABLE collaborations ADD COLUMN etag TEXT NOT NULL DEFAULT ''",
             "ALTER TABLE collaborations ADD COLUMN etag text NOT NULL DEFAULT ''",
         )
         .await
