@@ -24,7 +24,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use samverkan_core::{ApiError, RequestContext, reasons};
 use samverkan_db::PoolOptions;
@@ -109,99 +109,89 @@ impl RateLimit {
     }
 }
 
-/// Buckets kept before idle ones are swept regardless of the sweep timer.
-const MAX_BUCKETS: usize = 100_000;
-/// How often idle buckets are swept.
+/// How often buckets that have refilled are swept.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    last: Instant,
-}
+type Principal = (String, String);
+type Buckets<C> = governor::RateLimiter<
+    Principal,
+    governor::state::keyed::DashMapStateStore<Principal>,
+    C,
+    governor::middleware::NoOpMiddleware<<C as governor::clock::Clock>::Instant>,
+>;
 
-/// The token buckets of every principal seen recently.
+/// A token bucket (GCRA, the `governor` crate) for every principal seen
+/// recently.
 ///
-/// Memory stays bounded: a bucket idle long enough to have refilled is
-/// indistinguishable from a new one, so sweeps drop it without changing
-/// any answer. Principals are authenticated, so only real people (of the
-/// identity provider) create buckets; should more than [`MAX_BUCKETS`]
-/// still be busy after a sweep, all are dropped and start full again.
-#[derive(Debug)]
-pub struct RateLimiter {
+/// Memory stays bounded: a bucket that has refilled is indistinguishable
+/// from a new one, so the sweep every [`SWEEP_EVERY`] drops it without
+/// changing any answer. Principals are authenticated, so only real people
+/// (of the identity provider) create buckets.
+pub struct RateLimiter<C: governor::clock::Clock = governor::clock::DefaultClock> {
     limit: RateLimit,
-    state: Mutex<State>,
+    buckets: Buckets<C>,
+    clock: C,
+    last_sweep: Mutex<C::Instant>,
 }
 
-#[derive(Debug)]
-struct State {
-    buckets: HashMap<(String, String), Bucket>,
-    last_sweep: Instant,
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("limit", &self.limit)
+            .field("buckets", &self.buckets.len())
+            .finish()
+    }
 }
 
 impl RateLimiter {
+    /// A limiter on the monotonic clock. `limit` must not be off.
     pub fn new(limit: RateLimit) -> Self {
+        Self::with_clock(limit, governor::clock::DefaultClock::default())
+    }
+}
+
+impl<C: governor::clock::Clock + Clone> RateLimiter<C> {
+    /// A limiter on `clock` (a fake one in tests).
+    pub fn with_clock(limit: RateLimit, clock: C) -> Self {
+        let period = Duration::from_secs_f64(1.0 / limit.per_second.max(f64::MIN_POSITIVE))
+            .max(Duration::from_nanos(1));
+        let burst = std::num::NonZeroU32::new(limit.burst).unwrap_or(std::num::NonZeroU32::MIN);
+        let quota = governor::Quota::with_period(period)
+            .unwrap_or(governor::Quota::per_second(burst))
+            .allow_burst(burst);
         Self {
             limit,
-            state: Mutex::new(State {
-                buckets: HashMap::new(),
-                last_sweep: Instant::now(),
-            }),
+            buckets: governor::RateLimiter::dashmap_with_clock(quota, clock.clone()),
+            last_sweep: Mutex::new(clock.now()),
+            clock,
         }
     }
 
-    /// How long an untouched bucket takes to refill from empty.
-    fn refill_time(&self) -> Duration {
-        Duration::from_secs_f64(f64::from(self.limit.burst) / self.limit.per_second)
+    /// Takes one token of `tenant`/`subject`, or says how long until one is
+    /// available.
+    pub fn check(&self, tenant: &str, subject: &str) -> Result<(), Duration> {
+        self.sweep();
+        self.buckets
+            .check_key(&(tenant.to_owned(), subject.to_owned()))
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 
-    /// Takes one token of `tenant`/`subject` at `now`, or says how long
-    /// until one is available.
-    pub fn check(&self, tenant: &str, subject: &str, now: Instant) -> Result<(), Duration> {
-        let burst = f64::from(self.limit.burst);
-        let rate = self.limit.per_second;
-        // A poisoned lock only means another call panicked mid-update of a
-        // bucket; the numbers are still usable.
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.buckets.len() >= MAX_BUCKETS
-            || now.saturating_duration_since(state.last_sweep) >= SWEEP_EVERY
-        {
-            let full_after = self.refill_time();
-            state
-                .buckets
-                .retain(|_, b| now.saturating_duration_since(b.last) < full_after);
-            if state.buckets.len() >= MAX_BUCKETS {
-                tracing::warn!(
-                    buckets = state.buckets.len(),
-                    "rate limiter full of busy principals; starting every bucket afresh"
-                );
-                state.buckets.clear();
-            }
-            state.last_sweep = now;
-        }
-        let key = (tenant.to_owned(), subject.to_owned());
-        let bucket = state.buckets.entry(key).or_insert(Bucket {
-            tokens: burst,
-            last: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
-        bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
+    fn sweep(&self) {
+        use governor::clock::Reference as _;
+        let now = self.clock.now();
+        // A poisoned lock only means another call panicked while holding
+        // it; the time in it is still usable.
+        let mut last = self.last_sweep.lock().unwrap_or_else(|e| e.into_inner());
+        if Duration::from(now.duration_since(*last)) >= SWEEP_EVERY {
+            self.buckets.retain_recent();
+            self.buckets.shrink_to_fit();
+            *last = now;
         }
     }
 
     /// Buckets currently held (for tests and metrics).
     pub fn buckets(&self) -> usize {
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .buckets
-            .len()
+        self.buckets.len()
     }
 }
 
@@ -285,11 +275,7 @@ where
             (&self.limiter, req.extensions().get::<RequestContext>())
         {
             let principal = &ctx.principal;
-            if let Err(retry_after) = limiter.check(
-                principal.tenant.as_str(),
-                &principal.subject,
-                Instant::now(),
-            ) {
+            if let Err(retry_after) = limiter.check(principal.tenant.as_str(), &principal.subject) {
                 tracing::info!(
                     municipality = %principal.tenant,
                     subject = %principal.subject,
@@ -428,46 +414,59 @@ fn oversize_status<B: Default>(res: http::Response<B>) -> http::Response<B> {
 mod tests {
     use super::*;
 
-    fn limiter(per_second: f64, burst: u32) -> RateLimiter {
-        RateLimiter::new(RateLimit { per_second, burst })
+    use governor::clock::FakeRelativeClock;
+
+    fn limiter(per_second: f64, burst: u32) -> (RateLimiter<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        (
+            RateLimiter::with_clock(RateLimit { per_second, burst }, clock.clone()),
+            clock,
+        )
     }
 
     #[test]
     fn a_burst_then_the_refill_rate() {
-        let l = limiter(5.0, 5);
-        let t0 = Instant::now();
+        let (l, clock) = limiter(5.0, 5);
         for i in 0..5 {
-            assert!(l.check("tranemo", "a", t0).is_ok(), "call {i} of the burst");
+            assert!(l.check("tranemo", "a").is_ok(), "call {i} of the burst");
         }
-        let wait = l.check("tranemo", "a", t0).unwrap_err();
+        let wait = l.check("tranemo", "a").unwrap_err();
         assert_eq!(wait, Duration::from_millis(200));
         // Another principal, and the same subject in another municipality,
         // have their own buckets.
-        assert!(l.check("tranemo", "b", t0).is_ok());
-        assert!(l.check("ulricehamn", "a", t0).is_ok());
+        assert!(l.check("tranemo", "b").is_ok());
+        assert!(l.check("ulricehamn", "a").is_ok());
         // One token is back after 1/5 s, not two.
-        let t1 = t0 + Duration::from_millis(200);
-        assert!(l.check("tranemo", "a", t1).is_ok());
-        assert!(l.check("tranemo", "a", t1).is_err());
+        clock.advance(Duration::from_millis(200));
+        assert!(l.check("tranemo", "a").is_ok());
+        assert!(l.check("tranemo", "a").is_err());
         // Never more than the burst, however long the pause.
-        let t2 = t1 + Duration::from_secs(3600);
+        clock.advance(Duration::from_secs(3600));
         for _ in 0..5 {
-            assert!(l.check("tranemo", "a", t2).is_ok());
+            assert!(l.check("tranemo", "a").is_ok());
         }
-        assert!(l.check("tranemo", "a", t2).is_err());
+        assert!(l.check("tranemo", "a").is_err());
+    }
+
+    #[test]
+    fn a_fractional_rate_refills_slowly() {
+        let (l, clock) = limiter(0.5, 1);
+        assert!(l.check("tranemo", "a").is_ok());
+        assert_eq!(l.check("tranemo", "a").unwrap_err(), Duration::from_secs(2));
+        clock.advance(Duration::from_secs(2));
+        assert!(l.check("tranemo", "a").is_ok());
     }
 
     #[test]
     fn idle_buckets_are_swept() {
-        let l = limiter(10.0, 10);
-        let t0 = Instant::now();
+        let (l, clock) = limiter(10.0, 10);
         for i in 0..100 {
-            l.check("tranemo", &format!("p{i}"), t0).unwrap();
+            l.check("tranemo", &format!("p{i}")).unwrap();
         }
         assert_eq!(l.buckets(), 100);
         // After the sweep interval every bucket has refilled (1 s) and goes.
-        let later = t0 + SWEEP_EVERY + Duration::from_secs(1);
-        l.check("tranemo", "p0", later).unwrap();
+        clock.advance(SWEEP_EVERY + Duration::from_secs(1));
+        l.check("tranemo", "p0").unwrap();
         assert_eq!(l.buckets(), 1);
     }
 
