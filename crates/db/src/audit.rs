@@ -97,6 +97,35 @@ pub fn chain_name(service: &str, tenant: &TenantId) -> String {
 }
 
 impl Tx {
+    /// The one way a row changes under optimistic concurrency: `update`
+    /// (already filtered to the row) runs only where `etag_column` still
+    /// holds `etag` — an empty `etag` skips that check, for a side effect
+    /// inside another change's transaction — a row changed meanwhile
+    /// answers `ABORTED` naming `what`, and the change is audited under
+    /// `resource` in the same transaction.
+    pub async fn save_checked<E: EntityTrait>(
+        &self,
+        update: sea_orm::UpdateMany<E>,
+        etag_column: E::Column,
+        etag: &str,
+        what: &str,
+        resource: impl Into<String>,
+        change: &serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let update = if etag.is_empty() {
+            update
+        } else {
+            update.filter(etag_column.eq(etag))
+        };
+        let res = update.exec(self.conn()).await.map_err(db_err)?;
+        if res.rows_affected == 0 {
+            return Err(ApiError::Aborted(format!(
+                "the {what} was changed since it was read; read it again"
+            )));
+        }
+        self.audit(resource, change).await
+    }
+
     /// Appends an audit entry for a mutation of `resource` (e.g.
     /// `people/0192…`) in this transaction: if the transaction rolls back,
     /// so does the entry. `change` is what was written.

@@ -188,24 +188,18 @@ macro_rules! save {
             };
             let mut am = $module::ActiveModel::from(saved.clone()).reset_all();
             am.id = sea_orm::ActiveValue::Unchanged(saved.id);
-            let mut q = $module::Entity::update_many()
+            let update = $module::Entity::update_many()
                 .set(am)
                 .filter($module::Column::Id.eq(saved.id));
-            if !etag.is_empty() {
-                q = q.filter($module::Column::Etag.eq(etag));
-            }
-            if q.exec(tx.conn()).await.map_err(db_err)?.rows_affected == 0 {
-                return Err(ApiError::Aborted(
-                    concat!(
-                        "the ",
-                        $what,
-                        " was changed since it was read; read it again"
-                    )
-                    .into(),
-                ));
-            }
-            tx.audit(format!(concat!($what, "s/{}"), saved.id), &change)
-                .await?;
+            tx.save_checked(
+                update,
+                $module::Column::Etag,
+                etag,
+                $what,
+                format!(concat!($what, "s/{}"), saved.id),
+                &change,
+            )
+            .await?;
             Ok(saved)
         }
     };

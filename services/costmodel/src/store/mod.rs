@@ -182,21 +182,19 @@ pub async fn save_price_list(
     };
     let mut am = price_list::ActiveModel::from(saved.clone()).reset_all();
     am.id = sea_orm::ActiveValue::Unchanged(saved.id);
-    let res = price_list::Entity::update_many()
+    let update = price_list::Entity::update_many()
         .set(am)
         .filter(rls::shared(tx.scope(), price_list::Column::CollaborationId))
-        .filter(price_list::Column::Id.eq(saved.id))
-        .filter(price_list::Column::Etag.eq(etag))
-        .exec(tx.conn())
-        .await
-        .map_err(db_err)?;
-    if res.rows_affected == 0 {
-        return Err(ApiError::Aborted(
-            "the price list was changed since it was read; read it again".into(),
-        ));
-    }
-    tx.audit(format!("price-lists/{}", saved.id), &change)
-        .await?;
+        .filter(price_list::Column::Id.eq(saved.id));
+    tx.save_checked(
+        update,
+        price_list::Column::Etag,
+        etag,
+        "price list",
+        format!("price-lists/{}", saved.id),
+        &change,
+    )
+    .await?;
     Ok(saved)
 }
 

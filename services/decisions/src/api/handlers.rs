@@ -447,22 +447,14 @@ impl Handlers {
         am.paragraph_ref = Set(paragraph.map(|p| p.reference.clone()).unwrap_or_default());
         am.recorded_on = Set(Some(ctx.today));
         am.etag = Set(new_etag);
-        let res = follow_up::Entity::update_many()
+        let update = follow_up::Entity::update_many()
             .set(am)
-            .filter(sea_orm::ColumnTrait::eq(&follow_up::Column::Id, id))
-            .filter(sea_orm::ColumnTrait::eq(
-                &follow_up::Column::Etag,
-                etag.as_str(),
-            ))
-            .exec(tx.conn())
-            .await
-            .map_err(db_err)?;
-        if res.rows_affected == 0 {
-            return Err(ApiError::Aborted(
-                "the follow-up was changed since it was read; read it again".into(),
-            ));
-        }
-        tx.audit(
+            .filter(sea_orm::ColumnTrait::eq(&follow_up::Column::Id, id));
+        tx.save_checked(
+            update,
+            follow_up::Column::Etag,
+            &etag,
+            "follow-up",
             format!("follow-ups/{id}"),
             &json!({"record": {"meeting": meeting_id, "paragraph": paragraph_id}}),
         )

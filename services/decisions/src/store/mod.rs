@@ -88,18 +88,18 @@ pub async fn save_decision(
     };
     let mut am = decision::ActiveModel::from(saved.clone()).reset_all();
     am.id = sea_orm::ActiveValue::Unchanged(saved.id);
-    let mut q = decision::Entity::update_many()
+    let update = decision::Entity::update_many()
         .set(am)
         .filter(decision::Column::Id.eq(saved.id));
-    if !etag.is_empty() {
-        q = q.filter(decision::Column::Etag.eq(etag));
-    }
-    if q.exec(tx.conn()).await.map_err(db_err)?.rows_affected == 0 {
-        return Err(ApiError::Aborted(
-            "the decision was changed since it was read; read it again".into(),
-        ));
-    }
-    tx.audit(format!("decisions/{}", saved.id), &change).await?;
+    tx.save_checked(
+        update,
+        decision::Column::Etag,
+        etag,
+        "decision",
+        format!("decisions/{}", saved.id),
+        &change,
+    )
+    .await?;
     Ok(saved)
 }
 

@@ -19,12 +19,6 @@ pub use entities::{
     agenda_item, document, matter, meeting, meeting_change, note, paragraph, paragraph_counter,
 };
 
-fn aborted(what: &str) -> ApiError {
-    ApiError::Aborted(format!(
-        "the {what} was changed since it was read; read it again"
-    ))
-}
-
 // ---- matters --------------------------------------------------------------
 
 pub async fn find_matter(tx: &Tx, id: Uuid) -> Result<Option<matter::Model>, ApiError> {
@@ -66,17 +60,18 @@ pub async fn save_matter(
     };
     let mut am = matter::ActiveModel::from(saved.clone()).reset_all();
     am.id = sea_orm::ActiveValue::Unchanged(saved.id);
-    let res = matter::Entity::update_many()
+    let update = matter::Entity::update_many()
         .set(am)
-        .filter(matter::Column::Id.eq(saved.id))
-        .filter(matter::Column::Etag.eq(etag))
-        .exec(tx.conn())
-        .await
-        .map_err(db_err)?;
-    if res.rows_affected == 0 {
-        return Err(aborted("matter"));
-    }
-    tx.audit(format!("matters/{}", saved.id), &change).await?;
+        .filter(matter::Column::Id.eq(saved.id));
+    tx.save_checked(
+        update,
+        matter::Column::Etag,
+        etag,
+        "matter",
+        format!("matters/{}", saved.id),
+        &change,
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -192,17 +187,18 @@ pub async fn save_meeting(
     };
     let mut am = meeting::ActiveModel::from(saved.clone()).reset_all();
     am.id = sea_orm::ActiveValue::Unchanged(saved.id);
-    let mut q = meeting::Entity::update_many()
+    let update = meeting::Entity::update_many()
         .set(am)
         .filter(meeting::Column::Id.eq(saved.id));
-    if !etag.is_empty() {
-        q = q.filter(meeting::Column::Etag.eq(etag));
-    }
-    let res = q.exec(tx.conn()).await.map_err(db_err)?;
-    if res.rows_affected == 0 {
-        return Err(aborted("meeting"));
-    }
-    tx.audit(format!("meetings/{}", saved.id), &change).await?;
+    tx.save_checked(
+        update,
+        meeting::Column::Etag,
+        etag,
+        "meeting",
+        format!("meetings/{}", saved.id),
+        &change,
+    )
+    .await?;
     Ok(saved)
 }
 

@@ -324,20 +324,15 @@ pub async fn end_assignment(
     etag: &str,
 ) -> Result<assignment::Model, ApiError> {
     let new_etag = new_etag();
-    let res = assignment::Entity::update_many()
+    let update = assignment::Entity::update_many()
         .col_expr(assignment::Column::ValidTo, Expr::value(valid_to))
         .col_expr(assignment::Column::Etag, Expr::value(new_etag.clone()))
-        .filter(assignment::Column::Id.eq(a.id))
-        .filter(assignment::Column::Etag.eq(etag))
-        .exec(tx.conn())
-        .await
-        .map_err(db_err)?;
-    if res.rows_affected == 0 {
-        return Err(ApiError::Aborted(
-            "the assignment was changed since it was read; read it again".into(),
-        ));
-    }
-    tx.audit(
+        .filter(assignment::Column::Id.eq(a.id));
+    tx.save_checked(
+        update,
+        assignment::Column::Etag,
+        etag,
+        "assignment",
         format!("assignments/{}", a.id),
         &json!({"end": {"valid_to": valid_to, "previous_valid_to": a.valid_to}}),
     )
@@ -538,20 +533,15 @@ pub async fn end_seat(
     etag: &str,
 ) -> Result<seat::Model, ApiError> {
     let new_etag = new_etag();
-    let res = seat::Entity::update_many()
+    let update = seat::Entity::update_many()
         .col_expr(seat::Column::ValidTo, Expr::value(valid_to))
         .col_expr(seat::Column::Etag, Expr::value(new_etag.clone()))
-        .filter(seat::Column::Id.eq(s.id))
-        .filter(seat::Column::Etag.eq(etag))
-        .exec(tx.conn())
-        .await
-        .map_err(db_err)?;
-    if res.rows_affected == 0 {
-        return Err(ApiError::Aborted(
-            "the seat was changed since it was read; read it again".into(),
-        ));
-    }
-    tx.audit(
+        .filter(seat::Column::Id.eq(s.id));
+    tx.save_checked(
+        update,
+        seat::Column::Etag,
+        etag,
+        "seat",
         format!("forums/{}/seats/{}", s.forum_id, s.id),
         &json!({"end": {"valid_to": valid_to}}),
     )

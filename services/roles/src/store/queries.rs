@@ -335,24 +335,19 @@ pub async fn update_person(
 ) -> Result<person::Model, ApiError> {
     let new_etag = new_etag();
     let now = Utc::now().trunc_subsecs(6);
-    let res = person::Entity::update_many()
+    let update = person::Entity::update_many()
         .col_expr(person::Column::DisplayName, Expr::value(display_name))
         .col_expr(person::Column::Email, Expr::value(email))
         .col_expr(person::Column::Subject, Expr::value(subject))
         .col_expr(person::Column::UpdateTime, Expr::value(now))
         .col_expr(person::Column::Etag, Expr::value(new_etag.clone()))
         .filter(rls::own(tx.scope(), person::Column::OwnerTenant))
-        .filter(person::Column::Id.eq(p.id))
-        .filter(person::Column::Etag.eq(etag))
-        .exec(tx.conn())
-        .await
-        .map_err(db_err)?;
-    if res.rows_affected == 0 {
-        return Err(ApiError::Aborted(
-            "the person was changed since it was read; read it again".into(),
-        ));
-    }
-    tx.audit(
+        .filter(person::Column::Id.eq(p.id));
+    tx.save_checked(
+        update,
+        person::Column::Etag,
+        etag,
+        "person",
         format!("people/{}", p.id),
         &json!({"update": {"display_name": display_name, "email": email, "subject": subject}, "before": {"display_name": p.display_name, "email": p.email, "subject": p.subject}}),
     )
@@ -376,24 +371,19 @@ pub async fn update_municipality(
     etag: &str,
 ) -> Result<municipality::Model, ApiError> {
     let new_etag = new_etag();
-    let res = municipality::Entity::update_many()
+    let update = municipality::Entity::update_many()
         .col_expr(municipality::Column::Name, Expr::value(name))
         .col_expr(
             municipality::Column::OrganisationNumber,
             Expr::value(organisation_number),
         )
         .col_expr(municipality::Column::Etag, Expr::value(new_etag.clone()))
-        .filter(municipality::Column::Id.eq(m.id.as_str()))
-        .filter(municipality::Column::Etag.eq(etag))
-        .exec(tx.conn())
-        .await
-        .map_err(db_err)?;
-    if res.rows_affected == 0 {
-        return Err(ApiError::Aborted(
-            "the municipality was changed since it was read; read it again".into(),
-        ));
-    }
-    tx.audit(
+        .filter(municipality::Column::Id.eq(m.id.as_str()));
+    tx.save_checked(
+        update,
+        municipality::Column::Etag,
+        etag,
+        "municipality",
         format!("municipalities/{}", m.id),
         &json!({"update": {"name": name, "organisation_number": organisation_number}}),
     )
@@ -435,20 +425,15 @@ pub async fn rename_collaboration(
     etag: &str,
 ) -> Result<collaboration::Model, ApiError> {
     let new_etag = new_etag();
-    let res = collaboration::Entity::update_many()
+    let update = collaboration::Entity::update_many()
         .col_expr(collaboration::Column::Name, Expr::value(name))
         .col_expr(collaboration::Column::Etag, Expr::value(new_etag.clone()))
-        .filter(collaboration::Column::Id.eq(c.id))
-        .filter(collaboration::Column::Etag.eq(etag))
-        .exec(tx.conn())
-        .await
-        .map_err(db_err)?;
-    if res.rows_affected == 0 {
-        return Err(ApiError::Aborted(
-            "the collaboration was changed since it was read; read it again".into(),
-        ));
-    }
-    tx.audit(
+        .filter(collaboration::Column::Id.eq(c.id));
+    tx.save_checked(
+        update,
+        collaboration::Column::Etag,
+        etag,
+        "collaboration",
         format!("collaborations/{}", c.id),
         &json!({"update": {"name": name, "before": c.name}}),
     )
