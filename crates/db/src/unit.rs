@@ -39,6 +39,47 @@ where
     }
 }
 
+/// Implements a service's gRPC trait: each unary RPC reads the request's
+/// context, runs `self.handlers.<rpc>(&ctx, request)` as one
+/// [`unit_of_work`] (rerun whole on a conflict) and answers its result or
+/// its error's status. Written once for every service; what is not a unary
+/// call of this shape (a server stream) follows the list as items of the
+/// impl.
+///
+/// ```ignore
+/// samverkan_db::rpcs! {
+///     impl DecisionsService for DecisionsApi, messages pb {
+///         register_decision(RegisterDecisionRequest) -> RegisterDecisionResponse;
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! rpcs {
+    (
+        impl $service:ident for $api:ident, messages $pb:ident {
+            $($name:ident($req:ident) -> $resp:ident;)*
+        }
+        $($more:tt)*
+    ) => {
+        #[::tonic::async_trait]
+        impl $service for $api {
+            $(
+                async fn $name(
+                    &self,
+                    request: ::tonic::Request<$pb::$req>,
+                ) -> Result<::tonic::Response<$pb::$resp>, ::tonic::Status> {
+                    let ctx = ::samverkan_core::RequestContext::from_request(&request)?;
+                    let req = request.into_inner();
+                    let unit = || self.handlers.$name(&ctx, req.clone());
+                    Ok(::tonic::Response::new($crate::unit_of_work(unit).await?))
+                }
+            )*
+
+            $($more)*
+        }
+    };
+}
+
 /// Full jitter over an exponential ceiling: 0..5 ms, 0..10 ms, … capped at
 /// 160 ms, so that the callers that collided do not collide again.
 fn backoff(attempt: u32) -> Duration {

@@ -11,7 +11,6 @@ use samverkan_proto::agreements::v1 as pb;
 use samverkan_proto::agreements::v1::agreements_service_server::AgreementsService;
 use samverkan_proto::roles::v1::CheckPermissionRequest;
 use samverkan_roles::{Load, RolesClient};
-use tonic::{Request, Response, Status};
 
 use crate::SERVICE;
 
@@ -141,39 +140,25 @@ fn permission(
     }
 }
 
-macro_rules! rpcs {
-    ($($name:ident($req:ident) -> $resp:ident;)*) => {
-        #[tonic::async_trait]
-        impl AgreementsService for AgreementsApi {
-            $(
-                async fn $name(&self, request: Request<pb::$req>) -> Result<Response<pb::$resp>, Status> {
-                    let ctx = RequestContext::from_request(&request)?;
-                    let req = request.into_inner();
-                    let unit = || self.handlers.$name(&ctx, req.clone());
-                    Ok(Response::new(samverkan_db::unit_of_work(unit).await?))
-                }
-            )*
-        }
-    };
-}
-
-rpcs! {
-    create_agreement(CreateAgreementRequest) -> CreateAgreementResponse;
-    list_agreements(ListAgreementsRequest) -> ListAgreementsResponse;
-    get_version(GetVersionRequest) -> GetVersionResponse;
-    list_versions(ListVersionsRequest) -> ListVersionsResponse;
-    update_version(UpdateVersionRequest) -> UpdateVersionResponse;
-    diff_versions(DiffVersionsRequest) -> DiffVersionsResponse;
-    open_revision(OpenRevisionRequest) -> OpenRevisionResponse;
-    get_revision(GetRevisionRequest) -> GetRevisionResponse;
-    list_revisions(ListRevisionsRequest) -> ListRevisionsResponse;
-    advance_revision(AdvanceRevisionRequest) -> AdvanceRevisionResponse;
-    create_proposal(CreateProposalRequest) -> CreateProposalResponse;
-    submit_proposal(SubmitProposalRequest) -> SubmitProposalResponse;
-    list_proposals(ListProposalsRequest) -> ListProposalsResponse;
-    resolve_proposal(ResolveProposalRequest) -> ResolveProposalResponse;
-    consolidate_revision(ConsolidateRevisionRequest) -> ConsolidateRevisionResponse;
-    record_revision_decision(RecordRevisionDecisionRequest) -> RecordRevisionDecisionResponse;
-    create_approval(CreateApprovalRequest) -> CreateApprovalResponse;
-    record_approval(RecordApprovalRequest) -> RecordApprovalResponse;
+samverkan_db::rpcs! {
+    impl AgreementsService for AgreementsApi, messages pb {
+        create_agreement(CreateAgreementRequest) -> CreateAgreementResponse;
+        list_agreements(ListAgreementsRequest) -> ListAgreementsResponse;
+        get_version(GetVersionRequest) -> GetVersionResponse;
+        list_versions(ListVersionsRequest) -> ListVersionsResponse;
+        update_version(UpdateVersionRequest) -> UpdateVersionResponse;
+        diff_versions(DiffVersionsRequest) -> DiffVersionsResponse;
+        open_revision(OpenRevisionRequest) -> OpenRevisionResponse;
+        get_revision(GetRevisionRequest) -> GetRevisionResponse;
+        list_revisions(ListRevisionsRequest) -> ListRevisionsResponse;
+        advance_revision(AdvanceRevisionRequest) -> AdvanceRevisionResponse;
+        create_proposal(CreateProposalRequest) -> CreateProposalResponse;
+        submit_proposal(SubmitProposalRequest) -> SubmitProposalResponse;
+        list_proposals(ListProposalsRequest) -> ListProposalsResponse;
+        resolve_proposal(ResolveProposalRequest) -> ResolveProposalResponse;
+        consolidate_revision(ConsolidateRevisionRequest) -> ConsolidateRevisionResponse;
+        record_revision_decision(RecordRevisionDecisionRequest) -> RecordRevisionDecisionResponse;
+        create_approval(CreateApprovalRequest) -> CreateApprovalResponse;
+        record_approval(RecordApprovalRequest) -> RecordApprovalResponse;
+    }
 }

@@ -11,7 +11,6 @@ use samverkan_proto::costmodel::v1 as pb;
 use samverkan_proto::costmodel::v1::cost_model_service_server::CostModelService;
 use samverkan_proto::roles::v1::CheckPermissionRequest;
 use samverkan_roles::{Load, RolesClient};
-use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::SERVICE;
@@ -185,45 +184,31 @@ impl Handlers {
     }
 }
 
-macro_rules! rpcs {
-    ($($name:ident($req:ident) -> $resp:ident;)*) => {
-        #[tonic::async_trait]
-        impl CostModelService for CostModelApi {
-            $(
-                async fn $name(&self, request: Request<pb::$req>) -> Result<Response<pb::$resp>, Status> {
-                    let ctx = RequestContext::from_request(&request)?;
-                    let req = request.into_inner();
-                    let unit = || self.handlers.$name(&ctx, req.clone());
-                    Ok(Response::new(samverkan_db::unit_of_work(unit).await?))
-                }
-            )*
-        }
-    };
-}
-
-rpcs! {
-    create_catalogue_service(CreateCatalogueServiceRequest) -> CreateCatalogueServiceResponse;
-    list_catalogue_services(ListCatalogueServicesRequest) -> ListCatalogueServicesResponse;
-    create_price_list(CreatePriceListRequest) -> CreatePriceListResponse;
-    get_price_list(GetPriceListRequest) -> GetPriceListResponse;
-    list_price_lists(ListPriceListsRequest) -> ListPriceListsResponse;
-    update_price_list(UpdatePriceListRequest) -> UpdatePriceListResponse;
-    propose_price_list(ProposePriceListRequest) -> ProposePriceListResponse;
-    decide_price_list(DecidePriceListRequest) -> DecidePriceListResponse;
-    publish_price_list(PublishPriceListRequest) -> PublishPriceListResponse;
-    create_allocation_key(CreateAllocationKeyRequest) -> CreateAllocationKeyResponse;
-    list_allocation_keys(ListAllocationKeysRequest) -> ListAllocationKeysResponse;
-    record_driver_snapshot(RecordDriverSnapshotRequest) -> RecordDriverSnapshotResponse;
-    list_driver_snapshots(ListDriverSnapshotsRequest) -> ListDriverSnapshotsResponse;
-    record_volume(RecordVolumeRequest) -> RecordVolumeResponse;
-    record_direct_charge(RecordDirectChargeRequest) -> RecordDirectChargeResponse;
-    issue_bills(IssueBillsRequest) -> IssueBillsResponse;
-    compute_bill(ComputeBillRequest) -> ComputeBillResponse;
-    explain_change(ExplainChangeRequest) -> ExplainChangeResponse;
-    export_csv(ExportCsvRequest) -> ExportCsvResponse;
-    reconcile(ReconcileRequest) -> ReconcileResponse;
-    create_scenario(CreateScenarioRequest) -> CreateScenarioResponse;
-    run_scenario(RunScenarioRequest) -> RunScenarioResponse;
+samverkan_db::rpcs! {
+    impl CostModelService for CostModelApi, messages pb {
+        create_catalogue_service(CreateCatalogueServiceRequest) -> CreateCatalogueServiceResponse;
+        list_catalogue_services(ListCatalogueServicesRequest) -> ListCatalogueServicesResponse;
+        create_price_list(CreatePriceListRequest) -> CreatePriceListResponse;
+        get_price_list(GetPriceListRequest) -> GetPriceListResponse;
+        list_price_lists(ListPriceListsRequest) -> ListPriceListsResponse;
+        update_price_list(UpdatePriceListRequest) -> UpdatePriceListResponse;
+        propose_price_list(ProposePriceListRequest) -> ProposePriceListResponse;
+        decide_price_list(DecidePriceListRequest) -> DecidePriceListResponse;
+        publish_price_list(PublishPriceListRequest) -> PublishPriceListResponse;
+        create_allocation_key(CreateAllocationKeyRequest) -> CreateAllocationKeyResponse;
+        list_allocation_keys(ListAllocationKeysRequest) -> ListAllocationKeysResponse;
+        record_driver_snapshot(RecordDriverSnapshotRequest) -> RecordDriverSnapshotResponse;
+        list_driver_snapshots(ListDriverSnapshotsRequest) -> ListDriverSnapshotsResponse;
+        record_volume(RecordVolumeRequest) -> RecordVolumeResponse;
+        record_direct_charge(RecordDirectChargeRequest) -> RecordDirectChargeResponse;
+        issue_bills(IssueBillsRequest) -> IssueBillsResponse;
+        compute_bill(ComputeBillRequest) -> ComputeBillResponse;
+        explain_change(ExplainChangeRequest) -> ExplainChangeResponse;
+        export_csv(ExportCsvRequest) -> ExportCsvResponse;
+        reconcile(ReconcileRequest) -> ReconcileResponse;
+        create_scenario(CreateScenarioRequest) -> CreateScenarioResponse;
+        run_scenario(RunScenarioRequest) -> RunScenarioResponse;
+    }
 }
 
 /// A cost-model computation's failure as the API answers it: a missing

@@ -10,7 +10,6 @@ use samverkan_proto::decisions::v1 as pb;
 use samverkan_proto::decisions::v1::decisions_service_server::DecisionsService;
 use samverkan_proto::roles::v1::CheckPermissionRequest;
 use samverkan_roles::{Load, RolesClient};
-use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::SERVICE;
@@ -150,35 +149,21 @@ impl Handlers {
     }
 }
 
-macro_rules! rpcs {
-    ($($name:ident($req:ident) -> $resp:ident;)*) => {
-        #[tonic::async_trait]
-        impl DecisionsService for DecisionsApi {
-            $(
-                async fn $name(&self, request: Request<pb::$req>) -> Result<Response<pb::$resp>, Status> {
-                    let ctx = RequestContext::from_request(&request)?;
-                    let req = request.into_inner();
-                    let unit = || self.handlers.$name(&ctx, req.clone());
-                    Ok(Response::new(samverkan_db::unit_of_work(unit).await?))
-                }
-            )*
-        }
-    };
-}
-
-rpcs! {
-    register_decision(RegisterDecisionRequest) -> RegisterDecisionResponse;
-    get_decision(GetDecisionRequest) -> GetDecisionResponse;
-    list_decisions(ListDecisionsRequest) -> ListDecisionsResponse;
-    update_decision(UpdateDecisionRequest) -> UpdateDecisionResponse;
-    set_decision_status(SetDecisionStatusRequest) -> SetDecisionStatusResponse;
-    create_follow_up(CreateFollowUpRequest) -> CreateFollowUpResponse;
-    record_follow_up(RecordFollowUpRequest) -> RecordFollowUpResponse;
-    list_follow_ups(ListFollowUpsRequest) -> ListFollowUpsResponse;
-    create_action_plan(CreateActionPlanRequest) -> CreateActionPlanResponse;
-    get_action_plan(GetActionPlanRequest) -> GetActionPlanResponse;
-    add_activity(AddActivityRequest) -> AddActivityResponse;
-    update_activity(UpdateActivityRequest) -> UpdateActivityResponse;
-    list_due(ListDueRequest) -> ListDueResponse;
-    get_trail(GetTrailRequest) -> GetTrailResponse;
+samverkan_db::rpcs! {
+    impl DecisionsService for DecisionsApi, messages pb {
+        register_decision(RegisterDecisionRequest) -> RegisterDecisionResponse;
+        get_decision(GetDecisionRequest) -> GetDecisionResponse;
+        list_decisions(ListDecisionsRequest) -> ListDecisionsResponse;
+        update_decision(UpdateDecisionRequest) -> UpdateDecisionResponse;
+        set_decision_status(SetDecisionStatusRequest) -> SetDecisionStatusResponse;
+        create_follow_up(CreateFollowUpRequest) -> CreateFollowUpResponse;
+        record_follow_up(RecordFollowUpRequest) -> RecordFollowUpResponse;
+        list_follow_ups(ListFollowUpsRequest) -> ListFollowUpsResponse;
+        create_action_plan(CreateActionPlanRequest) -> CreateActionPlanResponse;
+        get_action_plan(GetActionPlanRequest) -> GetActionPlanResponse;
+        add_activity(AddActivityRequest) -> AddActivityResponse;
+        update_activity(UpdateActivityRequest) -> UpdateActivityResponse;
+        list_due(ListDueRequest) -> ListDueResponse;
+        get_trail(GetTrailRequest) -> GetTrailResponse;
+    }
 }

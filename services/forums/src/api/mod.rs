@@ -156,56 +156,42 @@ impl Handlers {
 
 type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::WatchMeetingResponse, Status>> + Send>>;
 
-macro_rules! rpcs {
-    ($($name:ident($req:ident) -> $resp:ident;)*) => {
-        #[tonic::async_trait]
-        impl ForumsService for ForumsApi {
-            $(
-                async fn $name(&self, request: Request<pb::$req>) -> Result<Response<pb::$resp>, Status> {
-                    let ctx = RequestContext::from_request(&request)?;
-                    let req = request.into_inner();
-                    let unit = || self.handlers.$name(&ctx, req.clone());
-                    Ok(Response::new(samverkan_db::unit_of_work(unit).await?))
-                }
-            )*
+samverkan_db::rpcs! {
+    impl ForumsService for ForumsApi, messages pb {
+        create_matter(CreateMatterRequest) -> CreateMatterResponse;
+        get_matter(GetMatterRequest) -> GetMatterResponse;
+        list_matters(ListMattersRequest) -> ListMattersResponse;
+        update_matter(UpdateMatterRequest) -> UpdateMatterResponse;
+        submit_matter(SubmitMatterRequest) -> SubmitMatterResponse;
+        withdraw_matter(WithdrawMatterRequest) -> WithdrawMatterResponse;
+        escalate_matter(EscalateMatterRequest) -> EscalateMatterResponse;
+        list_agenda_backlog(ListAgendaBacklogRequest) -> ListAgendaBacklogResponse;
+        create_meeting(CreateMeetingRequest) -> CreateMeetingResponse;
+        get_meeting(GetMeetingRequest) -> GetMeetingResponse;
+        list_meetings(ListMeetingsRequest) -> ListMeetingsResponse;
+        add_agenda_item(AddAgendaItemRequest) -> AddAgendaItemResponse;
+        publish_agenda(PublishAgendaRequest) -> PublishAgendaResponse;
+        create_note(CreateNoteRequest) -> CreateNoteResponse;
+        list_notes(ListNotesRequest) -> ListNotesResponse;
+        create_document(CreateDocumentRequest) -> CreateDocumentResponse;
+        get_document(GetDocumentRequest) -> GetDocumentResponse;
+        list_documents(ListDocumentsRequest) -> ListDocumentsResponse;
+        record_attendance(RecordAttendanceRequest) -> RecordAttendanceResponse;
+        add_paragraph(AddParagraphRequest) -> AddParagraphResponse;
+        designate_adjusters(DesignateAdjustersRequest) -> DesignateAdjustersResponse;
+        adjust_minutes(AdjustMinutesRequest) -> AdjustMinutesResponse;
+        add_correction(AddCorrectionRequest) -> AddCorrectionResponse;
+        get_minutes(GetMinutesRequest) -> GetMinutesResponse;
+        export_meeting(ExportMeetingRequest) -> ExportMeetingResponse;
+    }
 
-            type WatchMeetingStream = WatchStream;
+        type WatchMeetingStream = WatchStream;
 
-            async fn watch_meeting(
-                &self,
-                request: Request<pb::WatchMeetingRequest>,
-            ) -> Result<Response<Self::WatchMeetingStream>, Status> {
-                let ctx = RequestContext::from_request(&request)?;
-                Ok(Response::new(self.handlers.watch_meeting(ctx, request.into_inner()).await?))
-            }
+        async fn watch_meeting(
+            &self,
+            request: Request<pb::WatchMeetingRequest>,
+        ) -> Result<Response<Self::WatchMeetingStream>, Status> {
+            let ctx = RequestContext::from_request(&request)?;
+            Ok(Response::new(self.handlers.watch_meeting(ctx, request.into_inner()).await?))
         }
-    };
-}
-
-rpcs! {
-    create_matter(CreateMatterRequest) -> CreateMatterResponse;
-    get_matter(GetMatterRequest) -> GetMatterResponse;
-    list_matters(ListMattersRequest) -> ListMattersResponse;
-    update_matter(UpdateMatterRequest) -> UpdateMatterResponse;
-    submit_matter(SubmitMatterRequest) -> SubmitMatterResponse;
-    withdraw_matter(WithdrawMatterRequest) -> WithdrawMatterResponse;
-    escalate_matter(EscalateMatterRequest) -> EscalateMatterResponse;
-    list_agenda_backlog(ListAgendaBacklogRequest) -> ListAgendaBacklogResponse;
-    create_meeting(CreateMeetingRequest) -> CreateMeetingResponse;
-    get_meeting(GetMeetingRequest) -> GetMeetingResponse;
-    list_meetings(ListMeetingsRequest) -> ListMeetingsResponse;
-    add_agenda_item(AddAgendaItemRequest) -> AddAgendaItemResponse;
-    publish_agenda(PublishAgendaRequest) -> PublishAgendaResponse;
-    create_note(CreateNoteRequest) -> CreateNoteResponse;
-    list_notes(ListNotesRequest) -> ListNotesResponse;
-    create_document(CreateDocumentRequest) -> CreateDocumentResponse;
-    get_document(GetDocumentRequest) -> GetDocumentResponse;
-    list_documents(ListDocumentsRequest) -> ListDocumentsResponse;
-    record_attendance(RecordAttendanceRequest) -> RecordAttendanceResponse;
-    add_paragraph(AddParagraphRequest) -> AddParagraphResponse;
-    designate_adjusters(DesignateAdjustersRequest) -> DesignateAdjustersResponse;
-    adjust_minutes(AdjustMinutesRequest) -> AdjustMinutesResponse;
-    add_correction(AddCorrectionRequest) -> AddCorrectionResponse;
-    get_minutes(GetMinutesRequest) -> GetMinutesResponse;
-    export_meeting(ExportMeetingRequest) -> ExportMeetingResponse;
 }

@@ -10,7 +10,6 @@ use samverkan_core::{ApiError, CollaborationId, RequestContext};
 use samverkan_db::{Access, Database, Tx};
 use samverkan_proto::roles::v1 as pb;
 use samverkan_proto::roles::v1::roles_service_server::RolesService;
-use tonic::{Request, Response, Status};
 
 use crate::SERVICE;
 use crate::authz;
@@ -75,47 +74,33 @@ async fn require_any(tx: &Tx, action: &str, target: &Target) -> Result<(), ApiEr
     })))
 }
 
-macro_rules! rpcs {
-    ($($name:ident($req:ident) -> $resp:ident;)*) => {
-        #[tonic::async_trait]
-        impl RolesService for RolesApi {
-            $(
-                async fn $name(&self, request: Request<pb::$req>) -> Result<Response<pb::$resp>, Status> {
-                    let ctx = RequestContext::from_request(&request)?;
-                    let req = request.into_inner();
-                    let unit = || self.handlers.$name(&ctx, req.clone());
-                    Ok(Response::new(samverkan_db::unit_of_work(unit).await?))
-                }
-            )*
-        }
-    };
-}
-
-rpcs! {
-    who_am_i(WhoAmIRequest) -> WhoAmIResponse;
-    list_municipalities(ListMunicipalitiesRequest) -> ListMunicipalitiesResponse;
-    get_municipality(GetMunicipalityRequest) -> GetMunicipalityResponse;
-    create_municipality(CreateMunicipalityRequest) -> CreateMunicipalityResponse;
-    update_municipality(UpdateMunicipalityRequest) -> UpdateMunicipalityResponse;
-    list_collaborations(ListCollaborationsRequest) -> ListCollaborationsResponse;
-    get_collaboration(GetCollaborationRequest) -> GetCollaborationResponse;
-    update_collaboration(UpdateCollaborationRequest) -> UpdateCollaborationResponse;
-    list_members(ListMembersRequest) -> ListMembersResponse;
-    end_membership(EndMembershipRequest) -> EndMembershipResponse;
-    list_people(ListPeopleRequest) -> ListPeopleResponse;
-    get_person(GetPersonRequest) -> GetPersonResponse;
-    create_person(CreatePersonRequest) -> CreatePersonResponse;
-    update_person(UpdatePersonRequest) -> UpdatePersonResponse;
-    list_roles(ListRolesRequest) -> ListRolesResponse;
-    create_mandate(CreateMandateRequest) -> CreateMandateResponse;
-    list_mandates(ListMandatesRequest) -> ListMandatesResponse;
-    create_assignment(CreateAssignmentRequest) -> CreateAssignmentResponse;
-    end_assignment(EndAssignmentRequest) -> EndAssignmentResponse;
-    list_assignments(ListAssignmentsRequest) -> ListAssignmentsResponse;
-    list_forums(ListForumsRequest) -> ListForumsResponse;
-    get_forum(GetForumRequest) -> GetForumResponse;
-    create_seat(CreateSeatRequest) -> CreateSeatResponse;
-    end_seat(EndSeatRequest) -> EndSeatResponse;
-    get_forum_composition(GetForumCompositionRequest) -> GetForumCompositionResponse;
-    check_permission(CheckPermissionRequest) -> CheckPermissionResponse;
+samverkan_db::rpcs! {
+    impl RolesService for RolesApi, messages pb {
+        who_am_i(WhoAmIRequest) -> WhoAmIResponse;
+        list_municipalities(ListMunicipalitiesRequest) -> ListMunicipalitiesResponse;
+        get_municipality(GetMunicipalityRequest) -> GetMunicipalityResponse;
+        create_municipality(CreateMunicipalityRequest) -> CreateMunicipalityResponse;
+        update_municipality(UpdateMunicipalityRequest) -> UpdateMunicipalityResponse;
+        list_collaborations(ListCollaborationsRequest) -> ListCollaborationsResponse;
+        get_collaboration(GetCollaborationRequest) -> GetCollaborationResponse;
+        update_collaboration(UpdateCollaborationRequest) -> UpdateCollaborationResponse;
+        list_members(ListMembersRequest) -> ListMembersResponse;
+        end_membership(EndMembershipRequest) -> EndMembershipResponse;
+        list_people(ListPeopleRequest) -> ListPeopleResponse;
+        get_person(GetPersonRequest) -> GetPersonResponse;
+        create_person(CreatePersonRequest) -> CreatePersonResponse;
+        update_person(UpdatePersonRequest) -> UpdatePersonResponse;
+        list_roles(ListRolesRequest) -> ListRolesResponse;
+        create_mandate(CreateMandateRequest) -> CreateMandateResponse;
+        list_mandates(ListMandatesRequest) -> ListMandatesResponse;
+        create_assignment(CreateAssignmentRequest) -> CreateAssignmentResponse;
+        end_assignment(EndAssignmentRequest) -> EndAssignmentResponse;
+        list_assignments(ListAssignmentsRequest) -> ListAssignmentsResponse;
+        list_forums(ListForumsRequest) -> ListForumsResponse;
+        get_forum(GetForumRequest) -> GetForumResponse;
+        create_seat(CreateSeatRequest) -> CreateSeatResponse;
+        end_seat(EndSeatRequest) -> EndSeatResponse;
+        get_forum_composition(GetForumCompositionRequest) -> GetForumCompositionResponse;
+        check_permission(CheckPermissionRequest) -> CheckPermissionResponse;
+    }
 }
