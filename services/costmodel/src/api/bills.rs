@@ -519,12 +519,15 @@ impl Handlers {
                     reconciled.iter().map(|r| r.service_code.as_str()),
                 )
                 .map_err(|r| r.on(subject.clone()))?;
-                let issued = issued_periods(&tx, collab, year).await?;
-                reconcile::reconcilable(year, &issued)
-                    .map_err(|(p, r)| r.on(format!("periods/{p}")))?;
-                let run = store::run_of_period(&tx, collab, &period)
-                    .await?
-                    .ok_or_else(|| not_issued(Period::Year(year)))?;
+                let Some(run) = store::run_of_period(&tx, collab, &period).await? else {
+                    // Not issued as a whole year: the domain says why (billed
+                    // per month, or not issued yet). Read only then, so a
+                    // reconciliation that goes ahead costs no extra query.
+                    let issued = issued_periods(&tx, collab, year).await?;
+                    reconcile::reconcilable(year, &issued)
+                        .map_err(|(p, r)| r.on(format!("periods/{p}")))?;
+                    return Err(not_issued(Period::Year(year)));
+                };
                 // The pool is split by exactly the key and drivers billing
                 // used: those frozen with the issued bills.
                 let inp = input::thaw(&run.input)?;
