@@ -128,3 +128,33 @@ fn the_checks_see_what_they_check() {
         "the scan reads nothing"
     );
 }
+
+#[test]
+fn every_write_of_the_registry_advances_its_change_version() {
+    // Callers are kept until the registry's change version moves
+    // (`services/roles/src/directory.rs`): a write transaction of the roles
+    // service that did not advance it would let a revoked role be honoured.
+    let helper = root().join("services/roles/src/store/mod.rs");
+    let mut found = Vec::new();
+    let mut in_helper = 0;
+    for f in rust_files(&root().join("services/roles/src")) {
+        for (n, l) in code_lines(&f) {
+            if l.contains("Access::Write") {
+                if f == helper {
+                    in_helper += 1;
+                } else {
+                    found.push(format!("{}:{n}: {}", f.display(), l.trim()));
+                }
+            }
+        }
+    }
+    assert_eq!(
+        in_helper, 1,
+        "store::begin_write opens the write transactions"
+    );
+    assert!(
+        found.is_empty(),
+        "the roles service writes without store::begin_write:\n{}",
+        found.join("\n")
+    );
+}

@@ -19,6 +19,7 @@ pub mod rls;
 mod series;
 mod tx;
 mod unit;
+pub mod versions;
 
 pub use connect::{Backend, Database, PoolOptions, SqliteFile, redact};
 pub use errors::{Cause, cause, db_err};

@@ -23,6 +23,8 @@ pub struct Tx {
     ctx: RequestContext,
     service: &'static str,
     backend: Backend,
+    /// Change versions advanced at commit (see [`crate::versions`]).
+    pub(crate) advances: Vec<&'static str>,
 }
 
 impl Database {
@@ -67,6 +69,7 @@ impl Database {
             ctx: ctx.clone(),
             service,
             backend: self.backend(),
+            advances: Vec::new(),
         })
     }
 }
@@ -117,8 +120,10 @@ impl Tx {
         self.backend
     }
 
-    /// Commits the transaction.
+    /// Commits the transaction, advancing the change versions it was asked
+    /// to first.
     pub async fn commit(self) -> Result<(), ApiError> {
+        self.advance_versions().await?;
         self.txn.commit().await.map_err(db_err)
     }
 }

@@ -9,9 +9,8 @@ use chrono::{NaiveDate, SubsecRound};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use samverkan_core::{ApiError, CollaborationId, RequestContext, TenantId, TenantScope};
-use samverkan_db::{Access, Database, db_err};
+use samverkan_db::{Database, db_err};
 
-use crate::SERVICE;
 use crate::domain::catalogue;
 use crate::store::{self, assignment, membership, seat};
 
@@ -92,7 +91,7 @@ pub async fn bootstrap(db: &Database, spec: &Spec) -> Result<Loaded, ApiError> {
     for m in &spec.members {
         let t = tenant(&m.id)?;
         let ctx = RequestContext::system(TenantScope::private(t.clone()), "demo");
-        let tx = db.begin(&ctx, SERVICE, Access::Write).await?;
+        let tx = store::begin_write(db, &ctx).await?;
         if store::find_municipality(&tx, &m.id).await?.is_none() {
             store::insert_municipality(&tx, &t, &m.name, "").await?;
             loaded.municipalities += 1;
@@ -107,7 +106,7 @@ pub async fn bootstrap(db: &Database, spec: &Spec) -> Result<Loaded, ApiError> {
             former: Vec::new(),
         };
         let ctx = RequestContext::system(scope, "demo");
-        let tx = db.begin(&ctx, SERVICE, Access::Write).await?;
+        let tx = store::begin_write(db, &ctx).await?;
         if crate::store::collaboration::Entity::find_by_id(collaboration.0)
             .one(tx.conn())
             .await
@@ -128,7 +127,7 @@ pub async fn bootstrap(db: &Database, spec: &Spec) -> Result<Loaded, ApiError> {
             former: Vec::new(),
         };
         let ctx = RequestContext::system(scope, "demo");
-        let tx = db.begin(&ctx, SERVICE, Access::Write).await?;
+        let tx = store::begin_write(db, &ctx).await?;
         let exists = membership::Entity::find()
             .filter(membership::Column::CollaborationId.eq(collaboration.0))
             .filter(membership::Column::MunicipalityId.eq(m.id.as_str()))
@@ -145,7 +144,7 @@ pub async fn bootstrap(db: &Database, spec: &Spec) -> Result<Loaded, ApiError> {
     for m in &spec.members {
         let t = tenant(&m.id)?;
         let ctx = RequestContext::system(TenantScope::private(t), "demo");
-        let tx = db.begin(&ctx, SERVICE, Access::Write).await?;
+        let tx = store::begin_write(db, &ctx).await?;
         for p in spec.people.iter().filter(|p| p.municipality == m.id) {
             if store::person_by_subject(&tx, &p.email).await?.is_none() {
                 store::insert_person(&tx, &p.name, &p.email, &p.email, None).await?;
@@ -180,7 +179,7 @@ async fn load_organisation(
         former: Vec::new(),
     };
     let ctx = RequestContext::system(scope, "demo");
-    let tx = db.begin(&ctx, SERVICE, Access::Write).await?;
+    let tx = store::begin_write(db, &ctx).await?;
     let mut roles = store::list_roles(&tx, collaboration).await?;
     if roles.is_empty() {
         store::seed_catalogue(&tx, collaboration, since).await?;

@@ -1,10 +1,12 @@
 //! The [`Directory`] every request's tenant scope is resolved from: in
 //! process from the roles service's own tables ([`LocalDirectory`]), or
 //! through the roles API from a process that does not serve roles
-//! ([`RemoteDirectory`]).
+//! ([`RemoteDirectory`]). Both keep the callers they resolved
+//! ([`Callers`]): the local one for as long as the registry's change
+//! version is the one it read before resolving, the remote one briefly.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -16,15 +18,76 @@ use samverkan_db::{Access, Database};
 
 use crate::{RolesClient, SERVICE, store};
 
-/// Resolves scopes from the local database.
+/// Resolves scopes from the local database, and keeps each caller it
+/// resolved until the registry changes: every write of the roles service
+/// advances [`store::DIRECTORY_VERSION`] in its own transaction
+/// ([`store::begin_write`]), and a kept caller is used only while that
+/// version is still the one read before resolving it. A request with a
+/// caller kept costs one read of one row instead of two transactions; a
+/// seat ended on any instance is refused on every instance's next call.
 #[derive(Clone, Debug)]
 pub struct LocalDirectory {
     db: Database,
+    callers: Arc<Callers<i64>>,
 }
 
 impl LocalDirectory {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db,
+            callers: Arc::new(Callers::new(LOCAL_CALLER_ENTRIES)),
+        }
+    }
+}
+
+/// How many (municipality, person, date) callers a local directory keeps.
+const LOCAL_CALLER_ENTRIES: usize = 8192;
+
+/// A caller is kept by municipality, person and date: the person decides
+/// whether it is registered and assigned, never the municipality alone,
+/// and the date which memberships, roles and seats are in force.
+type CacheKey = (TenantId, String, NaiveDate);
+
+/// Callers resolved, each with the stamp that says whether it may still be
+/// used (the change version it was resolved at, or when it was resolved).
+/// Bounded: when full, the entries no longer usable go first, then all.
+#[derive(Debug)]
+pub struct Callers<S> {
+    entries: Mutex<HashMap<CacheKey, (S, Caller)>>,
+    capacity: usize,
+}
+
+impl<S: Clone> Callers<S> {
+    fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// The caller kept under `key`, if `usable` accepts its stamp.
+    fn get(&self, key: &CacheKey, usable: impl Fn(&S) -> bool) -> Option<Caller> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|(stamp, _)| usable(stamp))
+            .map(|(_, caller)| caller.clone())
+    }
+
+    fn put(&self, key: CacheKey, stamp: S, caller: Caller, usable: impl Fn(&S) -> bool) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= self.capacity && !entries.contains_key(&key) {
+            entries.retain(|_, (stamp, _)| usable(stamp));
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (stamp, caller));
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.lock().unwrap().len()
     }
 }
 
@@ -195,6 +258,13 @@ impl Directory for LocalDirectory {
     async fn resolve_caller(&self, ctx: &RequestContext) -> Result<Caller, ApiError> {
         let tenant = &ctx.principal.tenant;
         let subject = &ctx.principal.subject;
+        // The version first: a change committed after this read makes the
+        // next request read a newer one, whatever this one resolves.
+        let version = self.db.version(store::DIRECTORY_VERSION).await?;
+        let key = (tenant.clone(), subject.clone(), ctx.today);
+        if let Some(caller) = self.callers.get(&key, |v| *v == version) {
+            return Ok(caller);
+        }
         let found = self
             .find(tenant, ctx.today, Some(subject))
             .await?
@@ -202,10 +272,13 @@ impl Directory for LocalDirectory {
         if found.person.is_none() {
             return Err(not_registered(subject, tenant));
         }
-        Ok(Caller {
+        let caller = Caller {
             scope: found.scope,
             assigned: found.assigned,
-        })
+        };
+        self.callers
+            .put(key, version, caller.clone(), |v| *v == version);
+        Ok(caller)
     }
 
     fn reads_only(&self, rpc: &str) -> bool {
@@ -231,10 +304,6 @@ pub const REMOTE_SCOPE_TTL: Duration = Duration::from_secs(10);
 /// How many (municipality, person, date) callers are kept at most.
 const REMOTE_SCOPE_ENTRIES: usize = 1024;
 
-/// A caller is cached by municipality, person and date: the person decides
-/// whether it is registered and assigned, never the municipality alone.
-type CacheKey = (TenantId, String, NaiveDate);
-
 /// Resolves scopes through the roles API, for a process that does not serve
 /// the roles service: the municipality's collaborations from `WhoAmI` and,
 /// for each, the members on the date from `ListMembers` — asked with the
@@ -246,7 +315,7 @@ type CacheKey = (TenantId, String, NaiveDate);
 pub struct RemoteDirectory {
     roles: RolesClient,
     ttl: Duration,
-    cache: Mutex<HashMap<CacheKey, (Instant, Caller)>>,
+    callers: Callers<Instant>,
 }
 
 impl RemoteDirectory {
@@ -258,28 +327,12 @@ impl RemoteDirectory {
         Self {
             roles,
             ttl,
-            cache: Mutex::new(HashMap::new()),
+            callers: Callers::new(REMOTE_SCOPE_ENTRIES),
         }
     }
 
-    fn cached(&self, key: &CacheKey) -> Option<Caller> {
-        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, caller)| caller.clone())
-    }
-
-    fn remember(&self, key: CacheKey, caller: Caller) {
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= REMOTE_SCOPE_ENTRIES {
-            let ttl = self.ttl;
-            cache.retain(|_, (at, _)| at.elapsed() < ttl);
-            if cache.len() >= REMOTE_SCOPE_ENTRIES {
-                cache.clear();
-            }
-        }
-        cache.insert(key, (Instant::now(), caller));
+    fn fresh(&self, at: &Instant) -> bool {
+        at.elapsed() < self.ttl
     }
 }
 
@@ -307,7 +360,7 @@ impl Directory for RemoteDirectory {
     async fn resolve_caller(&self, ctx: &RequestContext) -> Result<Caller, ApiError> {
         let tenant = ctx.principal.tenant.clone();
         let key = (tenant.clone(), ctx.principal.subject.clone(), ctx.today);
-        if let Some(caller) = self.cached(&key) {
+        if let Some(caller) = self.callers.get(&key, |at| self.fresh(at)) {
             return Ok(caller);
         }
         // The roles service refuses, with PERMISSION_DENIED, a municipality
@@ -385,7 +438,8 @@ impl Directory for RemoteDirectory {
             },
             assigned,
         };
-        self.remember(key, caller.clone());
+        self.callers
+            .put(key, Instant::now(), caller.clone(), |at| self.fresh(at));
         Ok(caller)
     }
 
@@ -423,6 +477,37 @@ mod tests {
         let former = former_memberships(&[b], ended.into_iter());
         assert_eq!(former.len(), 1);
         assert_eq!(former[0].0.collaboration, a);
+    }
+
+    #[test]
+    fn kept_callers_are_bounded_and_unusable_ones_go_first() {
+        let caller = |t: &str| Caller {
+            scope: TenantScope::private(TenantId::parse(t).unwrap()),
+            assigned: true,
+        };
+        let key = |t: &str| (TenantId::parse(t).unwrap(), "p".to_owned(), d(2026, 1, 1));
+        let callers: Callers<i64> = Callers::new(2);
+        callers.put(key("tranemo"), 1, caller("tranemo"), |v| *v == 2);
+        callers.put(key("ulricehamn"), 2, caller("ulricehamn"), |v| *v == 2);
+        assert_eq!(
+            callers.get(&key("tranemo"), |v| *v == 1),
+            Some(caller("tranemo"))
+        );
+        assert_eq!(callers.get(&key("tranemo"), |v| *v == 2), None);
+        // Full: the entry of the old version goes, the current one stays.
+        callers.put(key("boras"), 2, caller("boras"), |v| *v == 2);
+        assert_eq!(callers.len(), 2);
+        assert_eq!(
+            callers.get(&key("ulricehamn"), |v| *v == 2),
+            Some(caller("ulricehamn"))
+        );
+        // Full of usable entries: all go.
+        callers.put(key("svenljunga"), 2, caller("svenljunga"), |v| *v == 2);
+        assert_eq!(callers.len(), 1);
+        assert_eq!(
+            callers.get(&key("svenljunga"), |v| *v == 2),
+            Some(caller("svenljunga"))
+        );
     }
 
     #[test]

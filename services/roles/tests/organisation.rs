@@ -1004,3 +1004,125 @@ async fn permissions_answer_with_reasons(db: TestDb) {
     server.stop().await;
 }
 backend_test!(permissions_answer_with_reasons);
+
+/// Two instances on one database, each keeping the callers it resolved:
+/// an assignment ended through instance B is refused on instance A's very
+/// next call, although A resolved the same person a moment before. A
+/// directory that kept callers without checking the registry's change
+/// version would let the call through.
+async fn an_assignment_ended_on_one_instance_binds_the_other_at_once(db: TestDb) {
+    let limits = samverkan_server::Limits {
+        rate_limit: samverkan_server::RateLimit::OFF,
+        ..Default::default()
+    };
+    let a = TestServer::start_with(&db, &[Svc::Roles], limits.clone()).await;
+    let b = TestServer::start_with(&db, &[Svc::Roles], limits).await;
+    let mut on_a = RolesServiceClient::new(a.channel().await);
+    let mut on_b = RolesServiceClient::new(b.channel().await);
+    let forums = |who: &str| {
+        as_(
+            who,
+            pb::ListForumsRequest {
+                collaboration_id: collab(),
+            },
+        )
+    };
+
+    // Karin works on A: A keeps her as a caller with her role.
+    let me = on_a
+        .who_am_i(as_(KARIN, pb::WhoAmIRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!me.assignments.is_empty(), "Karin holds a role in the demo");
+    assert!(
+        me.seats.is_empty(),
+        "Karin holds no explicit seat in the demo"
+    );
+    for _ in 0..2 {
+        on_a.list_forums(forums(KARIN)).await.unwrap();
+    }
+
+    // Anna ends each of Karin's assignments through B, as of yesterday.
+    let yesterday = samverkan_core::dates::today().pred_opt().unwrap();
+    for held in &me.assignments {
+        on_b.end_assignment(as_(
+            ANNA,
+            pb::EndAssignmentRequest {
+                id: held.id.clone(),
+                valid_to: Some(samverkan_core::dates::to_proto(yesterday)),
+                etag: held.etag.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    }
+
+    // A's next call for Karin is refused; she may still ask who she is.
+    let err = on_a.list_forums(forums(KARIN)).await.unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+    assert!(err.message().contains("holds no role or seat"), "{err:?}");
+    let me = on_a
+        .who_am_i(as_(KARIN, pb::WhoAmIRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(me.assignments.is_empty());
+    // Others A kept are resolved afresh, and still answered.
+    on_a.list_forums(forums(ANNA)).await.unwrap();
+    a.stop().await;
+    b.stop().await;
+}
+backend_test!(an_assignment_ended_on_one_instance_binds_the_other_at_once);
+
+/// A caller kept by the local directory costs one statement — the read of
+/// the registry's change version — until a write of the registry advances
+/// it; then the caller is resolved afresh, and kept again.
+async fn a_kept_caller_costs_one_statement_until_the_registry_changes(db: TestDb) {
+    use samverkan_core::{Directory as _, Principal, RequestContext, TenantId, TenantScope};
+
+    demo::load(&db.app).await.unwrap();
+    let directory = samverkan_roles::LocalDirectory::new(db.app.clone());
+    let tranemo = TenantId::parse("tranemo").unwrap();
+    let ctx = RequestContext {
+        principal: Principal {
+            subject: KARIN.into(),
+            tenant: tranemo.clone(),
+        },
+        scope: TenantScope::private(tranemo.clone()),
+        today: samverkan_core::dates::today(),
+        rpc: "/samverkan.roles.v1.RolesService/ListForums".into(),
+        credentials: Default::default(),
+    };
+    let resolve = async || {
+        db.app.statements().start();
+        let caller = directory.resolve_caller(&ctx).await.unwrap();
+        (caller, db.app.statements().stop())
+    };
+
+    let (first, cold) = resolve().await;
+    assert!(first.assigned);
+    let (kept, warm) = resolve().await;
+    assert_eq!(kept, first);
+    assert_eq!(
+        warm.len(),
+        1,
+        "a kept caller costs the version read alone: {warm:#?}"
+    );
+    assert!(warm[0].sql.contains("change_versions"), "{warm:#?}");
+    assert!(cold.len() > warm.len(), "{cold:#?}");
+
+    // A registry write that changes nothing Karin holds still advances
+    // the version: she is resolved afresh, once.
+    let system = RequestContext::system(TenantScope::private(tranemo), "test");
+    let tx = samverkan_roles::store::begin_write(&db.app, &system)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (after, again) = resolve().await;
+    assert_eq!(after, first);
+    assert_eq!(again.len(), cold.len(), "{again:#?}");
+    let (_, warm) = resolve().await;
+    assert_eq!(warm.len(), 1, "{warm:#?}");
+}
+backend_test!(a_kept_caller_costs_one_statement_until_the_registry_changes);

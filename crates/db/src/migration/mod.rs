@@ -1,4 +1,5 @@
-//! The storage layer's own tables: the audit trail and idempotency keys. Each service has its
+//! The storage layer's own tables: the audit trail, idempotency keys, the
+//! outbox, number series and change versions. Each service has its
 //! own migrator and migration table; this one is `seaql_migrations_db`.
 
 use sea_orm_migration::prelude::*;
@@ -9,6 +10,7 @@ mod m0001_audit;
 mod m0002_idempotency;
 mod m0003_outbox;
 mod m0004_number_series;
+mod m0005_change_versions;
 
 pub struct Migrator;
 
@@ -20,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_idempotency::Migration),
             Box::new(m0003_outbox::Migration),
             Box::new(m0004_number_series::Migration),
+            Box::new(m0005_change_versions::Migration),
         ]
     }
 

@@ -52,7 +52,7 @@ impl Handlers {
     }
 
     async fn write(&self, ctx: &RequestContext) -> Result<Tx, ApiError> {
-        self.db.begin(ctx, SERVICE, Access::Write).await
+        crate::store::begin_write(&self.db, ctx).await
     }
 }
 

@@ -5,18 +5,18 @@ use samverkan_core::dates;
 use samverkan_core::paging::Page;
 use samverkan_core::text::{required_line, swedish_cmp};
 use samverkan_core::{ApiError, CollaborationId, Principal, RequestContext, TenantId, TenantScope};
+use samverkan_db::Tx;
 use samverkan_db::idempotency::Claim;
-use samverkan_db::{Access, Tx};
 use samverkan_proto::roles::v1 as pb;
 
 use super::convert::{
     self, assignment_pb, collaboration, membership_pb, municipality_pb, person_pb, seat_pb,
 };
 use super::{Handlers, require_any};
+use crate::authz;
 use crate::domain::membership;
 use crate::domain::permissions::Target;
 use crate::store::{self, AssignmentFilter, person};
-use crate::{SERVICE, authz};
 use samverkan_core::fields::server_set;
 
 /// The field that names the employing municipality of a new person.
@@ -536,7 +536,7 @@ impl Handlers {
             scope,
             ..ctx.clone()
         };
-        let tx = self.db.begin(&acting, SERVICE, Access::Write).await?;
+        let tx = crate::store::begin_write(&self.db, &acting).await?;
         if authz::newcomer(&tx, collab, municipality.as_str()).await? != newcomer {
             return Err(ApiError::Conflict(
                 "the new member's administrators changed while the request was checked; nothing was saved".into(),
