@@ -29,7 +29,7 @@
 //! adjustment, so that a finance officer can recompute it by hand and the
 //! store can reproduce it exactly.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::allocation::{self, Component, Node};
 use super::period::{MONTHS, Period};
@@ -264,6 +264,98 @@ pub struct KeyWeights {
 /// members, with the snapshots they came from. Public so that
 /// reconciliation splits by exactly the key billing used.
 pub fn key_weights(input: &PeriodInput, key: &AllocationKey) -> Result<KeyWeights, CostError> {
+    weights_of(input, &Index::new(input), key)
+}
+
+/// What a period's bills look up, found once per computation instead of
+/// by a scan of the input per line: the members, the services by code,
+/// and the driver values by member and driver (in input order). A bill
+/// run for hundreds of members and services spent most of its time in
+/// those scans.
+struct Index<'a> {
+    /// Each member's position in `input.members`.
+    members: HashMap<&'a str, usize>,
+    /// Each service with its price in the period's price list.
+    services: HashMap<&'a str, (&'a Service, Option<Money>)>,
+    drivers: HashMap<&'a str, HashMap<&'a str, Vec<&'a DriverValue>>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(input: &'a PeriodInput) -> Self {
+        let mut drivers: HashMap<&str, HashMap<&str, Vec<&DriverValue>>> = HashMap::new();
+        for d in &input.drivers {
+            drivers
+                .entry(d.member.as_str())
+                .or_default()
+                .entry(d.driver.as_str())
+                .or_default()
+                .push(d);
+        }
+        Index {
+            members: input
+                .members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.as_str(), i))
+                .collect(),
+            // The first service of a code, as a scan would find it.
+            services: input
+                .services
+                .iter()
+                .rev()
+                .map(|s| {
+                    let price = input.price_list.prices.get(&s.code).copied();
+                    (s.code.as_str(), (s, price))
+                })
+                .collect(),
+            drivers,
+        }
+    }
+
+    /// A member's values of a driver, member-level and per unit.
+    fn driver_values(&self, member: &str, driver: &str) -> &[&'a DriverValue] {
+        self.drivers
+            .get(member)
+            .and_then(|of| of.get(driver))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn service(&self, code: &str) -> Result<&'a Service, CostError> {
+        self.services
+            .get(code)
+            .map(|(s, _)| *s)
+            .ok_or_else(|| CostError::UnknownService {
+                service: code.to_owned(),
+            })
+    }
+
+    /// The price of a service the period's price list prices.
+    fn price(&self, code: &str) -> Result<Money, CostError> {
+        self.services
+            .get(code)
+            .and_then(|(_, p)| *p)
+            .ok_or_else(|| CostError::MissingPrice {
+                service: code.to_owned(),
+            })
+    }
+
+    /// The member's position in `input.members`; an error for anyone who
+    /// was not a member during the period.
+    fn member(&self, input: &PeriodInput, member: &str) -> Result<usize, CostError> {
+        self.members.get(member).copied().ok_or_else(|| {
+            CostError::Inconsistent(format!(
+                "{member} is not a member in period {}",
+                input.period
+            ))
+        })
+    }
+}
+
+fn weights_of(
+    input: &PeriodInput,
+    index: &Index,
+    key: &AllocationKey,
+) -> Result<KeyWeights, CostError> {
     let mut snapshots = BTreeSet::new();
     let mut components = Vec::with_capacity(key.components.len());
     for c in &key.components {
@@ -273,7 +365,7 @@ pub fn key_weights(input: &PeriodInput, key: &AllocationKey) -> Result<KeyWeight
             .map(|m| {
                 let v = match &c.basis {
                     Basis::Equal => 1,
-                    Basis::Driver(d) => member_driver(input, m, d, &mut snapshots)?,
+                    Basis::Driver(d) => member_driver(index, m, d, &mut snapshots)?,
                 };
                 Ok((m.clone(), member_months(input, m, v)?))
             })
@@ -356,15 +448,17 @@ pub fn charges_for_period(
 /// counts). Two member-level values for one driver are an error: which one
 /// to bill by would be a guess.
 fn member_driver(
-    input: &PeriodInput,
+    index: &Index,
     member: &str,
     driver: &str,
     snapshots: &mut BTreeSet<String>,
 ) -> Result<u64, CostError> {
+    let values = index.driver_values(member, driver);
     let of_member = |unit_level: bool| {
-        input.drivers.iter().filter(move |d| {
-            d.member == member && d.driver == driver && d.unit.is_some() == unit_level
-        })
+        values
+            .iter()
+            .copied()
+            .filter(move |d| d.unit.is_some() == unit_level)
     };
     let whole: Vec<&DriverValue> = of_member(false).collect();
     match whole.as_slice() {
@@ -398,15 +492,14 @@ fn member_driver(
 /// unit order (so that the split's presentation, like its amounts, does not
 /// depend on the order the snapshot was loaded in).
 fn unit_nodes(
-    input: &PeriodInput,
+    index: &Index,
     member: &str,
     driver: &str,
     snapshots: &mut BTreeSet<String>,
 ) -> Vec<Node<String>> {
-    let mut nodes: Vec<Node<String>> = input
-        .drivers
+    let mut nodes: Vec<Node<String>> = index
+        .driver_values(member, driver)
         .iter()
-        .filter(|d| d.member == member && d.driver == driver)
         .filter_map(|d| {
             let unit = d.unit.clone()?;
             snapshots.insert(d.snapshot.clone());
@@ -421,38 +514,6 @@ fn unit_nodes(
     nodes
 }
 
-fn service<'a>(input: &'a PeriodInput, code: &str) -> Result<&'a Service, CostError> {
-    input
-        .services
-        .iter()
-        .find(|s| s.code == code)
-        .ok_or_else(|| CostError::UnknownService {
-            service: code.to_owned(),
-        })
-}
-
-fn price(input: &PeriodInput, code: &str) -> Result<Money, CostError> {
-    input
-        .price_list
-        .prices
-        .get(code)
-        .copied()
-        .ok_or_else(|| CostError::MissingPrice {
-            service: code.to_owned(),
-        })
-}
-
-fn check_member(input: &PeriodInput, member: &str) -> Result<(), CostError> {
-    if input.members.iter().any(|m| m == member) {
-        Ok(())
-    } else {
-        Err(CostError::Inconsistent(format!(
-            "{member} is not a member in period {}",
-            input.period
-        )))
-    }
-}
-
 /// The bills of all members for the period, in `input.members` order.
 ///
 /// All members are computed together because an allocated pool is split
@@ -462,8 +523,9 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
     if let Some(dup) = input.members.iter().find(|m| !seen.insert(*m)) {
         return Err(CostError::DuplicateKey(dup.clone()));
     }
+    let index = Index::new(input);
     for (m, months) in &input.partial_months {
-        check_member(input, m)?;
+        index.member(input, m)?;
         if *months == 0 || *months >= input.period.month_count() {
             return Err(CostError::Inconsistent(format!(
                 "{m} is billed for {months} months of period {}",
@@ -471,50 +533,43 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
             )));
         }
     }
-    let mut lines: BTreeMap<&str, Vec<BillLine>> = input
-        .members
-        .iter()
-        .map(|m| (m.as_str(), Vec::new()))
-        .collect();
+    // Each member's lines, by the member's position.
+    let mut lines: Vec<Vec<BillLine>> = vec![Vec::new(); input.members.len()];
     let version = Some(input.price_list.version.clone());
 
     for v in &input.volumes {
-        check_member(input, &v.member)?;
-        let s = service(input, &v.service)?;
+        let member = index.member(input, &v.member)?;
+        let s = index.service(&v.service)?;
         if s.charge != ChargeType::PerUnit {
             return Err(CostError::Inconsistent(format!(
                 "a volume for {}, which is not charged per unit",
                 s.code
             )));
         }
-        let p = price(input, &s.code)?;
+        let p = index.price(&s.code)?;
         let quantity = billed_volume(input, &v.member, v.quantity)?;
         let r = p.mul_rounded(quantity)?;
-        push(
-            &mut lines,
-            &v.member,
-            BillLine {
-                kind: LineKind::PerUnit,
-                service: s.code.clone(),
-                name: s.name.clone(),
-                unit: v.unit.clone(),
-                quantity,
-                measured: None,
-                unit_price: p,
-                amount: r.amount,
-                rounding_adjustment: r.adjustment,
-                price_list_version: version.clone(),
-                key_version: None,
-                driver_snapshots: Vec::new(),
-                reference: None,
-                unit_split: Vec::new(),
-            },
-        );
+        lines[member].push(BillLine {
+            kind: LineKind::PerUnit,
+            service: s.code.clone(),
+            name: s.name.clone(),
+            unit: v.unit.clone(),
+            quantity,
+            measured: None,
+            unit_price: p,
+            amount: r.amount,
+            rounding_adjustment: r.adjustment,
+            price_list_version: version.clone(),
+            key_version: None,
+            driver_snapshots: Vec::new(),
+            reference: None,
+            unit_split: Vec::new(),
+        });
     }
 
     for c in &input.direct_charges {
-        check_member(input, &c.member)?;
-        let s = service(input, &c.service)?;
+        let member = index.member(input, &c.member)?;
+        let s = index.service(&c.service)?;
         let ChargeType::Direct { increment } = s.charge else {
             return Err(CostError::Inconsistent(format!(
                 "a direct charge for {}, which is not charged directly",
@@ -537,28 +592,24 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
         let billed = Ratio::integer(started)
             .checked_mul(increment)
             .ok_or(CostError::Overflow)?;
-        let p = price(input, &s.code)?;
+        let p = index.price(&s.code)?;
         let r = p.mul_rounded(billed)?;
-        push(
-            &mut lines,
-            &c.member,
-            BillLine {
-                kind: LineKind::Direct,
-                service: s.code.clone(),
-                name: s.name.clone(),
-                unit: c.unit.clone(),
-                quantity: billed,
-                measured: Some(c.measured),
-                unit_price: p,
-                amount: r.amount,
-                rounding_adjustment: r.adjustment,
-                price_list_version: version.clone(),
-                key_version: None,
-                driver_snapshots: Vec::new(),
-                reference: Some(c.reference.clone()),
-                unit_split: Vec::new(),
-            },
-        );
+        lines[member].push(BillLine {
+            kind: LineKind::Direct,
+            service: s.code.clone(),
+            name: s.name.clone(),
+            unit: c.unit.clone(),
+            quantity: billed,
+            measured: Some(c.measured),
+            unit_price: p,
+            amount: r.amount,
+            rounding_adjustment: r.adjustment,
+            price_list_version: version.clone(),
+            key_version: None,
+            driver_snapshots: Vec::new(),
+            reference: Some(c.reference.clone()),
+            unit_split: Vec::new(),
+        });
     }
 
     // Allocated services: every allocated service with an amount in the
@@ -580,7 +631,7 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
         let KeyWeights {
             weights,
             snapshots: key_snapshots,
-        } = key_weights(input, key)?;
+        } = weights_of(input, &index, key)?;
         let total_weight: u128 = weights.iter().map(|(_, w)| u128::from(*w)).sum();
         let total_weight = i128::try_from(total_weight).map_err(|_| CostError::Overflow)?;
         // Members (top level) with their units (children) split top-down.
@@ -590,7 +641,7 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
             .map(|(m, w)| {
                 let snaps = unit_snapshots.entry(m.clone()).or_default();
                 let children = match &key.unit_driver {
-                    Some(d) => unit_nodes(input, m, d, snaps),
+                    Some(d) => unit_nodes(&index, m, d, snaps),
                     None => Vec::new(),
                 };
                 Node {
@@ -629,27 +680,16 @@ pub fn compute_bills(input: &PeriodInput) -> Result<Vec<Bill>, CostError> {
                     })
                     .collect(),
             };
-            push(&mut lines, &member, line);
+            lines[index.member(input, &member)?].push(line);
         }
     }
 
     input
         .members
         .iter()
-        .map(|m| {
-            Bill::new(
-                m.clone(),
-                input.period,
-                lines.remove(m.as_str()).unwrap_or_default(),
-            )
-        })
+        .zip(lines)
+        .map(|(m, lines)| Bill::new(m.clone(), input.period, lines))
         .collect()
-}
-
-fn push(lines: &mut BTreeMap<&str, Vec<BillLine>>, member: &str, line: BillLine) {
-    if let Some(v) = lines.get_mut(member) {
-        v.push(line);
-    }
 }
 
 #[cfg(test)]
