@@ -1111,6 +1111,12 @@ async fn a_kept_caller_costs_one_statement_until_the_registry_changes(db: TestDb
     );
     assert!(warm[0].sql.contains("change_versions"), "{warm:#?}");
     assert!(cold.len() > warm.len(), "{cold:#?}");
+    samverkan_testkit::figure(&format!(
+        "statements to resolve a caller ({:?}): {} when resolved, {} when kept",
+        db.backend,
+        cold.len(),
+        warm.len()
+    ));
 
     // A registry write that changes nothing Karin holds still advances
     // the version: she is resolved afresh, once.

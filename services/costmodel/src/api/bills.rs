@@ -363,13 +363,14 @@ impl Handlers {
         let collab = convert::collaboration(ctx, "collaboration_id", &req.collaboration_id)?;
         let municipality = convert::municipality("municipality_id", &req.municipality_id)?;
         let src = req.source.unwrap_or_default();
+        // What the caller may see is decided before the bill is computed.
+        let detail = self.may_see_detail(ctx, collab, &municipality).await?;
         let history = self.membership_history(ctx, collab).await?;
         let tx = self.read(ctx).await?;
         let (b, meta) = self
             .source_bill(&history, &tx, collab, &municipality, &src, "source")
             .await?;
         tx.commit().await?;
-        let detail = self.may_see_detail(ctx, collab, &municipality).await?;
         Ok(pb::ComputeBillResponse {
             bill: Some(bill_pb(&b, &meta, detail)?),
         })

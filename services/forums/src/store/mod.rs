@@ -263,7 +263,22 @@ pub async fn agenda(tx: &Tx, meeting: Uuid) -> Result<Vec<agenda_item::Model>, A
 /// (`samverkan_db::series`): concurrent callers on any instance get
 /// distinct numbers, and the unique index (meeting_id, number) proves it.
 pub async fn next_agenda_number(tx: &Tx, m: &meeting::Model) -> Result<i32, ApiError> {
-    let taken = agenda(tx, m.id).await?.iter().map(|x| x.number).max();
+    // The highest number in use seeds a counter the meeting does not have
+    // yet (items numbered before counters existed); one aggregate row, not
+    // the agenda.
+    let taken: Option<i32> = agenda_item::Entity::find()
+        .select_only()
+        .column_as(agenda_item::Column::Number.max(), "taken")
+        .filter(rls::shared(
+            tx.scope(),
+            agenda_item::Column::CollaborationId,
+        ))
+        .filter(agenda_item::Column::MeetingId.eq(m.id))
+        .into_tuple::<Option<i32>>()
+        .one(tx.conn())
+        .await
+        .map_err(db_err)?
+        .flatten();
     let n = tx
         .next_number(
             "agenda",
