@@ -39,6 +39,9 @@ pub struct Database {
     pub(crate) conn: DatabaseConnection,
     backend: Backend,
     statements: crate::observe::StatementLog,
+    /// The caches kept beside this pool, shared by its clones
+    /// ([`Database::kept`]).
+    pub(crate) kept: crate::versions::Shelf,
     /// Read by the metrics (`samverkan_db_connections`) while a clone lives.
     _pool: std::sync::Arc<Pool>,
 }
@@ -172,6 +175,7 @@ impl Database {
             conn,
             backend,
             statements,
+            kept: Default::default(),
             _pool: pool,
         })
     }

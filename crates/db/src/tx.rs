@@ -25,6 +25,8 @@ pub struct Tx {
     backend: Backend,
     /// Change versions advanced at commit (see [`crate::versions`]).
     pub(crate) advances: Vec<&'static str>,
+    /// The pool's kept caches ([`Tx::kept`]).
+    pub(crate) kept: crate::versions::Shelf,
 }
 
 impl Database {
@@ -70,6 +72,7 @@ impl Database {
             service,
             backend: self.backend(),
             advances: Vec::new(),
+            kept: self.kept.clone(),
         })
     }
 }

@@ -9,11 +9,114 @@
 //! [`Database::version`] still returns that version. One indexed read of
 //! one row per request replaces the queries the answer needs; a change
 //! committed on any instance is seen by the next request on every other.
+//!
+//! [`Kept`] is such a cache; a pool carries its kept caches by name
+//! ([`Database::kept`]), so every handler over one pool shares them.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
 
 use samverkan_core::ApiError;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::{Backend, Database, Tx, db_err};
+
+/// Answers kept under keys, each with the stamp that says whether it may
+/// still be used: the change version it was computed at (`S = i64`), or
+/// for a cache that cannot ask the database, when it was computed.
+/// Bounded: when full, the entries no longer usable go first, then all.
+#[derive(Debug)]
+pub struct Kept<K, V, S = i64> {
+    entries: Mutex<HashMap<K, (S, V)>>,
+    capacity: usize,
+}
+
+impl<K: Eq + Hash, V: Clone, S> Kept<K, V, S> {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The answer kept under `key`, if `usable` accepts its stamp.
+    pub fn get(&self, key: &K, usable: impl Fn(&S) -> bool) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|(stamp, _)| usable(stamp))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Keeps `value` under `key` with `stamp`; `usable` tells which
+    /// entries may go when the cache is full.
+    pub fn put(&self, key: K, stamp: S, value: V, usable: impl Fn(&S) -> bool) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= self.capacity && !entries.contains_key(&key) {
+            entries.retain(|_, (stamp, _)| usable(stamp));
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (stamp, value));
+    }
+
+    /// How many answers are kept.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The kept caches of a pool, by name.
+#[derive(Clone, Default)]
+pub(crate) struct Shelf(Arc<Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>>);
+
+impl std::fmt::Debug for Shelf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shelf")
+    }
+}
+
+impl Shelf {
+    fn get<K, V>(&self, name: &'static str, capacity: usize) -> Arc<Kept<K, V>>
+    where
+        K: Eq + Hash + Send + 'static,
+        V: Clone + Send + 'static,
+    {
+        let mut shelf = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = shelf
+            .entry(name)
+            .or_insert_with(|| Arc::new(Kept::<K, V>::new(capacity)));
+        match slot.clone().downcast::<Kept<K, V>>() {
+            Ok(kept) => kept,
+            Err(_) => {
+                // Two kinds of answer under one name: a bug. The second
+                // kind gets a cache of its own rather than the first's.
+                tracing::error!(name, "a kept cache is asked for with another type");
+                Arc::new(Kept::new(capacity))
+            }
+        }
+    }
+}
+
+impl Database {
+    /// The cache `name` kept beside this pool, shared by every clone of it
+    /// (so by every handler of a process over this database); made with
+    /// room for `capacity` answers on first use.
+    pub fn kept<K, V>(&self, name: &'static str, capacity: usize) -> Arc<Kept<K, V>>
+    where
+        K: Eq + Hash + Send + 'static,
+        V: Clone + Send + 'static,
+    {
+        self.kept.get(name, capacity)
+    }
+}
 
 fn backend(b: Backend) -> DbBackend {
     match b {
@@ -22,21 +125,29 @@ fn backend(b: Backend) -> DbBackend {
     }
 }
 
+fn version_query(b: Backend, name: &str) -> Statement {
+    let sql = match b {
+        Backend::Postgres => "SELECT version FROM change_versions WHERE name = $1",
+        Backend::Sqlite => "SELECT version FROM change_versions WHERE name = ?",
+    };
+    Statement::from_sql_and_values(backend(b), sql, [name.into()])
+}
+
+/// A version's row, or 0 before anything advanced it.
+fn version_of(row: Option<sea_orm::QueryResult>) -> Result<i64, ApiError> {
+    match row {
+        Some(r) => r.try_get::<i64>("", "version").map_err(db_err),
+        None => Ok(0),
+    }
+}
+
 impl Database {
     /// The current version of `name`: 0 until a transaction advanced it.
     /// Read outside any transaction, so it is the latest committed one.
     pub async fn version(&self, name: &str) -> Result<i64, ApiError> {
-        let sql = match self.backend() {
-            Backend::Postgres => "SELECT version FROM change_versions WHERE name = $1",
-            Backend::Sqlite => "SELECT version FROM change_versions WHERE name = ?",
-        };
         let row = self
             .conn
-            .query_one_raw(Statement::from_sql_and_values(
-                backend(self.backend()),
-                sql,
-                [name.into()],
-            ))
+            .query_one_raw(version_query(self.backend(), name))
             .await
             .map_err(|e| match crate::cause(&e) {
                 crate::Cause::Bug => {
@@ -45,14 +156,31 @@ impl Database {
                 }
                 _ => db_err(e),
             })?;
-        match row {
-            Some(r) => r.try_get::<i64>("", "version").map_err(db_err),
-            None => Ok(0),
-        }
+        version_of(row)
     }
 }
 
 impl Tx {
+    /// The pool's cache `name` (see [`Database::kept`]).
+    pub fn kept<K, V>(&self, name: &'static str, capacity: usize) -> Arc<Kept<K, V>>
+    where
+        K: Eq + Hash + Send + 'static,
+        V: Clone + Send + 'static,
+    {
+        self.kept.get(name, capacity)
+    }
+
+    /// The version `name` as this transaction sees it (read before what a
+    /// kept answer would be computed from; see the module's notes).
+    pub async fn version(&self, name: &str) -> Result<i64, ApiError> {
+        let row = self
+            .conn()
+            .query_one_raw(version_query(self.backend(), name))
+            .await
+            .map_err(db_err)?;
+        version_of(row)
+    }
+
     /// Advances the version `name` when this transaction commits, just
     /// before COMMIT: on PostgreSQL the counter's row is locked only for
     /// that moment, and a transaction that rolls back leaves it alone.

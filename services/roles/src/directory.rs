@@ -2,11 +2,10 @@
 //! process from the roles service's own tables ([`LocalDirectory`]), or
 //! through the roles API from a process that does not serve roles
 //! ([`RemoteDirectory`]). Both keep the callers they resolved
-//! ([`Callers`]): the local one for as long as the registry's change
-//! version is the one it read before resolving, the remote one briefly.
+//! ([`Kept`]): the local one for as long as the registry's change version
+//! is the one it read before resolving, the remote one briefly.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -14,6 +13,7 @@ use samverkan_core::{
     ApiError, Caller, CollaborationId, Directory, Former, RequestContext, TenantId, TenantScope,
     dates,
 };
+use samverkan_db::versions::Kept;
 use samverkan_db::{Access, Database};
 
 use crate::{RolesClient, SERVICE, store};
@@ -28,14 +28,14 @@ use crate::{RolesClient, SERVICE, store};
 #[derive(Clone, Debug)]
 pub struct LocalDirectory {
     db: Database,
-    callers: Arc<Callers<i64>>,
+    callers: Arc<Kept<CacheKey, Caller>>,
 }
 
 impl LocalDirectory {
     pub fn new(db: Database) -> Self {
         Self {
+            callers: db.kept("callers", LOCAL_CALLER_ENTRIES),
             db,
-            callers: Arc::new(Callers::new(LOCAL_CALLER_ENTRIES)),
         }
     }
 }
@@ -47,49 +47,6 @@ const LOCAL_CALLER_ENTRIES: usize = 8192;
 /// whether it is registered and assigned, never the municipality alone,
 /// and the date which memberships, roles and seats are in force.
 type CacheKey = (TenantId, String, NaiveDate);
-
-/// Callers resolved, each with the stamp that says whether it may still be
-/// used (the change version it was resolved at, or when it was resolved).
-/// Bounded: when full, the entries no longer usable go first, then all.
-#[derive(Debug)]
-pub struct Callers<S> {
-    entries: Mutex<HashMap<CacheKey, (S, Caller)>>,
-    capacity: usize,
-}
-
-impl<S: Clone> Callers<S> {
-    fn new(capacity: usize) -> Self {
-        Self {
-            entries: Mutex::new(HashMap::new()),
-            capacity,
-        }
-    }
-
-    /// The caller kept under `key`, if `usable` accepts its stamp.
-    fn get(&self, key: &CacheKey, usable: impl Fn(&S) -> bool) -> Option<Caller> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(key)
-            .filter(|(stamp, _)| usable(stamp))
-            .map(|(_, caller)| caller.clone())
-    }
-
-    fn put(&self, key: CacheKey, stamp: S, caller: Caller, usable: impl Fn(&S) -> bool) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= self.capacity && !entries.contains_key(&key) {
-            entries.retain(|_, (stamp, _)| usable(stamp));
-            if entries.len() >= self.capacity {
-                entries.clear();
-            }
-        }
-        entries.insert(key, (stamp, caller));
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.entries.lock().unwrap().len()
-    }
-}
 
 /// What the local directory found for a municipality and, when asked, a
 /// person of it.
@@ -315,7 +272,7 @@ const REMOTE_SCOPE_ENTRIES: usize = 1024;
 pub struct RemoteDirectory {
     roles: RolesClient,
     ttl: Duration,
-    callers: Callers<Instant>,
+    callers: Kept<CacheKey, Caller, Instant>,
 }
 
 impl RemoteDirectory {
@@ -327,7 +284,7 @@ impl RemoteDirectory {
         Self {
             roles,
             ttl,
-            callers: Callers::new(REMOTE_SCOPE_ENTRIES),
+            callers: Kept::new(REMOTE_SCOPE_ENTRIES),
         }
     }
 
@@ -486,7 +443,7 @@ mod tests {
             assigned: true,
         };
         let key = |t: &str| (TenantId::parse(t).unwrap(), "p".to_owned(), d(2026, 1, 1));
-        let callers: Callers<i64> = Callers::new(2);
+        let callers: Kept<CacheKey, Caller> = Kept::new(2);
         callers.put(key("tranemo"), 1, caller("tranemo"), |v| *v == 2);
         callers.put(key("ulricehamn"), 2, caller("ulricehamn"), |v| *v == 2);
         assert_eq!(

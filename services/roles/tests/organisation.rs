@@ -1132,3 +1132,109 @@ async fn a_kept_caller_costs_one_statement_until_the_registry_changes(db: TestDb
     assert_eq!(warm.len(), 1, "{warm:#?}");
 }
 backend_test!(a_kept_caller_costs_one_statement_until_the_registry_changes);
+
+/// Permission answers are kept too (by person, date and collaboration),
+/// and bound by the same change version: a role assigned through instance
+/// B is honoured by instance A's very next permission check, although A
+/// answered the same question a moment before.
+async fn a_role_assigned_on_one_instance_is_honoured_by_the_other_at_once(db: TestDb) {
+    let limits = samverkan_server::Limits {
+        rate_limit: samverkan_server::RateLimit::OFF,
+        ..Default::default()
+    };
+    let a = TestServer::start_with(&db, &[Svc::Roles], limits.clone()).await;
+    let b = TestServer::start_with(&db, &[Svc::Roles], limits).await;
+    let mut on_a = RolesServiceClient::new(a.channel().await);
+    let mut on_b = RolesServiceClient::new(b.channel().await);
+    let may_rename_tranemo = || {
+        as_(
+            KARIN,
+            pb::CheckPermissionRequest {
+                action: "municipalities.update".into(),
+                municipality_id: "tranemo".into(),
+                collaboration_id: collab(),
+                ..Default::default()
+            },
+        )
+    };
+    for _ in 0..2 {
+        let d = on_a
+            .check_permission(may_rename_tranemo())
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(!d.allowed, "only a kommunchef may: {d:?}");
+    }
+
+    // Anna makes Karin kommunchef too, through B, from yesterday on.
+    let karin = person_id(&mut on_b, KARIN).await;
+    let kommunchef = role_id(&mut on_b, "kommunchef").await;
+    let yesterday = samverkan_core::dates::today().pred_opt().unwrap();
+    on_b.create_assignment(as_(
+        ANNA,
+        pb::CreateAssignmentRequest {
+            request_id: String::new(),
+            assignment: Some(pb::Assignment {
+                person_id: karin,
+                role_id: kommunchef,
+                municipality_id: "tranemo".into(),
+                valid_from: Some(samverkan_core::dates::to_proto(yesterday)),
+                decision_ref: "KS Tranemo § 12".into(),
+                ..Default::default()
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+
+    let d = on_a
+        .check_permission(may_rename_tranemo())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(d.allowed, "{d:?}");
+    a.stop().await;
+    b.stop().await;
+}
+backend_test!(a_role_assigned_on_one_instance_is_honoured_by_the_other_at_once);
+
+/// A permission check of a caller already resolved, whose facts are kept,
+/// costs at most three statements besides BEGIN and COMMIT: the version
+/// read of the authentication layer, on PostgreSQL the tenant settings,
+/// and the version read before the kept facts are trusted.
+async fn a_kept_permission_check_costs_three_statements_at_most(db: TestDb) {
+    let server = TestServer::start_quiet(&db, &[Svc::Roles]).await;
+    let mut c = RolesServiceClient::new(server.channel().await);
+    let check = || {
+        as_(
+            KARIN,
+            pb::CheckPermissionRequest {
+                action: "notes.write".into(),
+                municipality_id: "tranemo".into(),
+                collaboration_id: collab(),
+                ..Default::default()
+            },
+        )
+    };
+    db.app.statements().start();
+    c.check_permission(check()).await.unwrap();
+    let cold = db.app.statements().stop();
+    db.app.statements().start();
+    c.check_permission(check()).await.unwrap();
+    let warm: Vec<_> = db
+        .app
+        .statements()
+        .stop()
+        .into_iter()
+        .filter(|s| !matches!(s.sql.trim(), "BEGIN" | "COMMIT"))
+        .collect();
+    assert!(warm.len() <= 3, "{warm:#?}");
+    samverkan_testkit::figure(&format!(
+        "statements of CheckPermission ({:?}): {} when resolved, {} when kept",
+        db.backend,
+        cold.len(),
+        warm.len()
+    ));
+    server.stop().await;
+}
+backend_test!(a_kept_permission_check_costs_three_statements_at_most);
