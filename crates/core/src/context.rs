@@ -22,7 +22,7 @@ pub struct Principal {
 /// and the collaborations it has left, whose history it may still read.
 /// The database layer turns this into both the query filter and the
 /// PostgreSQL row-level-security settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TenantScope {
     pub tenant: TenantId,
     pub collaborations: Vec<CollaborationId>,
@@ -34,7 +34,7 @@ pub struct TenantScope {
 }
 
 /// A collaboration the municipality has left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Former {
     pub collaboration: CollaborationId,
     /// The first instant after the last day of membership (midnight in

@@ -1238,3 +1238,53 @@ async fn a_kept_permission_check_costs_three_statements_at_most(db: TestDb) {
     server.stop().await;
 }
 backend_test!(a_kept_permission_check_costs_three_statements_at_most);
+
+/// Forums are kept as well (every service checks a forum through the
+/// roles service before reading it), bound by the same change version: a
+/// mandate recorded through instance B is in instance A's very next answer.
+async fn a_mandate_recorded_on_one_instance_shows_on_the_other_at_once(db: TestDb) {
+    let limits = samverkan_server::Limits {
+        rate_limit: samverkan_server::RateLimit::OFF,
+        ..Default::default()
+    };
+    let a = TestServer::start_with(&db, &[Svc::Roles], limits.clone()).await;
+    let b = TestServer::start_with(&db, &[Svc::Roles], limits).await;
+    let mut on_a = RolesServiceClient::new(a.channel().await);
+    let mut on_b = RolesServiceClient::new(b.channel().await);
+    let styr = forum_id(&mut on_a, "styrgruppen").await;
+    let mandate = async |c: &mut Client| {
+        c.get_forum(as_(LARS, pb::GetForumRequest { id: styr.clone() }))
+            .await
+            .unwrap()
+            .into_inner()
+            .forum
+            .unwrap()
+            .mandate
+            .unwrap()
+            .version
+    };
+    assert_eq!(mandate(&mut on_a).await, 1);
+    assert_eq!(mandate(&mut on_a).await, 1);
+
+    let today = samverkan_core::dates::today();
+    on_b.create_mandate(as_(
+        EVA,
+        pb::CreateMandateRequest {
+            request_id: String::new(),
+            mandate: Some(pb::Mandate {
+                forum_id: styr.clone(),
+                text: "Uppdrag två: strategiska beslut om IT och digitalisering.".into(),
+                effective_from: Some(samverkan_core::dates::to_proto(today)),
+                decision_ref: "IT-styrgruppen § 4".into(),
+                ..Default::default()
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+
+    assert_eq!(mandate(&mut on_a).await, 2);
+    a.stop().await;
+    b.stop().await;
+}
+backend_test!(a_mandate_recorded_on_one_instance_shows_on_the_other_at_once);

@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use chrono::SubsecRound;
+use chrono::{NaiveDate, SubsecRound};
 use prost::Message as _;
 use samverkan_core::dates;
 use samverkan_core::paging::Page;
 use samverkan_core::text::{required_line, swedish_cmp};
-use samverkan_core::{ApiError, CollaborationId, RequestContext};
+use samverkan_core::{ApiError, CollaborationId, RequestContext, TenantScope};
 use samverkan_db::Tx;
 use samverkan_db::idempotency::Claim;
 use samverkan_proto::roles::v1 as pb;
@@ -36,6 +36,11 @@ fn id_of(resource: &str) -> Result<Uuid, ApiError> {
         .parse()
         .map_err(ApiError::internal_from)
 }
+
+/// A forum as a scope sees it on a date.
+type ForumKey = (TenantScope, NaiveDate, Uuid);
+/// How many forums a process keeps.
+const KEPT_FORUMS: usize = 4096;
 
 async fn forum_or_404(tx: &Tx, field: &str, id: &str) -> Result<forum::Model, ApiError> {
     let uuid = convert::uuid(field, id)?;
@@ -482,17 +487,29 @@ impl Handlers {
         ctx: &RequestContext,
         req: pb::GetForumRequest,
     ) -> Result<pb::GetForumResponse, ApiError> {
+        // Every service checks a forum through this call before reading
+        // it: the answer is kept until the registry changes, for the scope
+        // and date it was read with (the version first, as always).
+        let id = convert::uuid("id", &req.id)?;
+        let version = self.db.version(store::DIRECTORY_VERSION).await?;
+        let kept = self.db.kept::<ForumKey, pb::Forum>("forums", KEPT_FORUMS);
+        let key = (ctx.scope.clone(), ctx.today, id);
+        if let Some(forum) = kept.get(&key, |v| *v == version) {
+            return Ok(pb::GetForumResponse { forum: Some(forum) });
+        }
         let tx = self.read(ctx).await?;
-        let f = forum_or_404(&tx, "id", &req.id).await?;
+        let f = store::find_forum(&tx, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("forum", &req.id))?;
         let role_seats = store::role_seats(&tx, &[f.id]).await?;
         let mandate = store::mandates_in_force(&tx, &[f.id], ctx.today)
             .await?
             .into_iter()
             .next();
         tx.commit().await?;
-        Ok(pb::GetForumResponse {
-            forum: Some(forum_pb(f, mandate, &role_seats)),
-        })
+        let forum = forum_pb(f, mandate, &role_seats);
+        kept.put(key, version, forum.clone(), |v| *v == version);
+        Ok(pb::GetForumResponse { forum: Some(forum) })
     }
 
     pub async fn create_seat(
