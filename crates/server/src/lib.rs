@@ -318,8 +318,11 @@ impl ServeConfig {
         remotes.check(&services).map_err(anyhow::Error::msg)?;
         let peers = Peers::connect(remotes, &services)?;
         let directory: Arc<dyn Directory> = match &peers.roles {
-            Some(roles) => Arc::new(samverkan_roles::RemoteDirectory::new(
+            // The services share one database: the registry's change
+            // version is read there, so no caller outlives a change.
+            Some(roles) => Arc::new(samverkan_roles::RemoteDirectory::with_versions(
                 samverkan_roles::RolesClient::remote(roles.clone()),
+                db.clone(),
             )),
             None => Arc::new(samverkan_roles::LocalDirectory::new(db.clone())),
         };

@@ -265,14 +265,17 @@ const REMOTE_SCOPE_ENTRIES: usize = 1024;
 /// the roles service: the municipality's collaborations from `WhoAmI` and,
 /// for each, the members on the date from `ListMembers` — asked with the
 /// request's own credentials, as that person could ask; whether the person
-/// is registered and assigned from the same `WhoAmI`. A caller is cached by
-/// municipality, person and date, briefly ([`REMOTE_SCOPE_TTL`]): a revoked
-/// assignment shows in the other processes within that time (the roles
-/// service's own permission checks see it at once).
+/// is registered and assigned from the same `WhoAmI`. A caller is kept by
+/// municipality, person and date. With the database the services share
+/// ([`RemoteDirectory::with_versions`], as `samverkan serve` runs it), a
+/// kept caller is used only while the registry's change version stands,
+/// as in process: a revoked assignment is refused on the next call.
+/// Without it, briefly ([`REMOTE_SCOPE_TTL`]).
 pub struct RemoteDirectory {
     roles: RolesClient,
     ttl: Duration,
-    callers: Kept<CacheKey, Caller, Instant>,
+    versions: Option<Database>,
+    callers: Kept<CacheKey, Caller, (Option<i64>, Instant)>,
 }
 
 impl RemoteDirectory {
@@ -284,12 +287,35 @@ impl RemoteDirectory {
         Self {
             roles,
             ttl,
+            versions: None,
             callers: Kept::new(REMOTE_SCOPE_ENTRIES),
         }
     }
 
-    fn fresh(&self, at: &Instant) -> bool {
-        at.elapsed() < self.ttl
+    /// Callers kept while the registry's change version, read from `db`
+    /// (the database the roles service writes), stands.
+    pub fn with_versions(roles: RolesClient, db: Database) -> Self {
+        Self {
+            versions: Some(db),
+            ..Self::new(roles)
+        }
+    }
+
+    /// The registry's version, when this directory can read it.
+    async fn version(&self) -> Result<Option<i64>, ApiError> {
+        match &self.versions {
+            Some(db) => Ok(Some(db.version(store::DIRECTORY_VERSION).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether a caller kept with `stamp` may be used, the registry being
+    /// at `version`.
+    fn usable(&self, stamp: &(Option<i64>, Instant), version: Option<i64>) -> bool {
+        match version {
+            Some(v) => stamp.0 == Some(v),
+            None => stamp.1.elapsed() < self.ttl,
+        }
     }
 }
 
@@ -317,7 +343,8 @@ impl Directory for RemoteDirectory {
     async fn resolve_caller(&self, ctx: &RequestContext) -> Result<Caller, ApiError> {
         let tenant = ctx.principal.tenant.clone();
         let key = (tenant.clone(), ctx.principal.subject.clone(), ctx.today);
-        if let Some(caller) = self.callers.get(&key, |at| self.fresh(at)) {
+        let version = self.version().await?;
+        if let Some(caller) = self.callers.get(&key, |s| self.usable(s, version)) {
             return Ok(caller);
         }
         // The roles service refuses, with PERMISSION_DENIED, a municipality
@@ -396,7 +423,9 @@ impl Directory for RemoteDirectory {
             assigned,
         };
         self.callers
-            .put(key, Instant::now(), caller.clone(), |at| self.fresh(at));
+            .put(key, (version, Instant::now()), caller.clone(), |s| {
+                self.usable(s, version)
+            });
         Ok(caller)
     }
 

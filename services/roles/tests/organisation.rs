@@ -1288,3 +1288,51 @@ async fn a_mandate_recorded_on_one_instance_shows_on_the_other_at_once(db: TestD
     b.stop().await;
 }
 backend_test!(a_mandate_recorded_on_one_instance_shows_on_the_other_at_once);
+
+/// Split as `samverkan serve --services forums --roles-url …` runs it: the
+/// forums server keeps callers it resolved through the roles server, and
+/// reads the registry's change version from the database they share, so
+/// an assignment ended through the roles server is refused on the forums
+/// server's very next call (not after the remote directory's time to live).
+async fn apart_an_ended_assignment_is_refused_by_the_other_service_at_once(db: TestDb) {
+    use samverkan_proto::forums::v1 as fpb;
+    use samverkan_proto::forums::v1::forums_service_client::ForumsServiceClient;
+
+    let deployment = samverkan_testkit::TestDeployment::split(&db).await;
+    assert!(deployment.is_split());
+    let mut roles = RolesServiceClient::new(deployment.channel(Svc::Roles).await);
+    let mut forums = ForumsServiceClient::new(deployment.channel(Svc::Forums).await);
+    let list = || as_(KARIN, fpb::ListMattersRequest::default());
+    for _ in 0..2 {
+        forums.list_matters(list()).await.unwrap();
+    }
+
+    let me = roles
+        .who_am_i(as_(KARIN, pb::WhoAmIRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        me.seats.is_empty(),
+        "Karin holds no explicit seat in the demo"
+    );
+    let yesterday = samverkan_core::dates::today().pred_opt().unwrap();
+    for held in &me.assignments {
+        roles
+            .end_assignment(as_(
+                ANNA,
+                pb::EndAssignmentRequest {
+                    id: held.id.clone(),
+                    valid_to: Some(samverkan_core::dates::to_proto(yesterday)),
+                    etag: held.etag.clone(),
+                },
+            ))
+            .await
+            .unwrap();
+    }
+
+    let err = forums.list_matters(list()).await.unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+    deployment.stop().await;
+}
+backend_test!(apart_an_ended_assignment_is_refused_by_the_other_service_at_once);
