@@ -6,12 +6,10 @@
 //! - [`floor`]: the database floor, the statements an RPC issued captured
 //!   from the service and replayed by pgbench;
 //! - [`process`]: the server as a child process and its resident memory;
-//! - [`report`]: every measurement at every data scale in one run;
-//! - [`bill`]: the bill run of a synthetic catalogue, in process.
+//! - [`report`]: every measurement at every data scale in one run.
 //!
 //! Nothing here is a test: the figures depend on the machine.
 
-pub mod bill;
 pub mod floor;
 pub mod load;
 pub mod ops;

@@ -1,6 +1,6 @@
-//! `samverkan bench`: the load generator against a running server, the
-//! whole measurement of docs/performance.md in one run, and the bill run
-//! (see the `samverkan_bench` crate).
+//! `samverkan bench`: the load generator against a running server, and the
+//! whole measurement of docs/performance.md in one run (see the
+//! `samverkan_bench` crate).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,26 +26,6 @@ pub enum BenchCommand {
     /// and on PostgreSQL the pgbench floor of the captured statements.
     /// Exits 3 if any call failed.
     Report(ReportArgs),
-    /// Compute every member's bill for each month of a year from a
-    /// synthetic catalogue, in this process (no server, no database), and
-    /// print the time and the memory it took.
-    Bill(BillArgs),
-}
-
-#[derive(Args, Debug)]
-pub struct BillArgs {
-    /// Member municipalities.
-    #[arg(long, default_value_t = 300)]
-    members: usize,
-    /// Services in the catalogue.
-    #[arg(long, default_value_t = 200)]
-    services: usize,
-    /// Units (förvaltningar) per member.
-    #[arg(long, default_value_t = 5)]
-    units: usize,
-    /// Months billed, 1..12; 0 bills the year once.
-    #[arg(long, default_value_t = 12)]
-    months: u32,
 }
 
 #[derive(Args, Debug)]
@@ -115,26 +95,6 @@ pub struct ReportArgs {
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         BenchCommand::Load(a) => load_cmd(a).await,
-        BenchCommand::Bill(a) => {
-            let shape = samverkan_bench::bill::Shape {
-                members: a.members,
-                services: a.services,
-                units: a.units,
-            };
-            let f = samverkan_bench::bill::run(shape, a.months)?;
-            println!(
-                "bill run: {} members × {} services ({} units each) × {} months: \
-                 {} bills, {} lines, total {}",
-                shape.members, shape.services, shape.units, f.months, f.bills, f.lines, f.total
-            );
-            println!(
-                "time {:.3} s ({:.1} µs per line); peak memory grew by {} KiB",
-                f.elapsed.as_secs_f64(),
-                f.elapsed.as_secs_f64() * 1e6 / f.lines.max(1) as f64,
-                f.peak_growth_kib
-            );
-            Ok(ExitCode::SUCCESS)
-        }
         BenchCommand::Report(a) => {
             let engines = a
                 .backends

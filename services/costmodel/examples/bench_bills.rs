@@ -159,7 +159,20 @@ fn input(month: usize, rng: &mut Lcg) -> Result<PeriodInput, Box<dyn std::error:
     })
 }
 
+/// A field of this process's `/proc/self/status`, in KiB (Linux).
+fn memory_kib(field: &str) -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let before = memory_kib("VmRSS:");
     let mut rng = Lcg(2025);
     let inputs = (0..MONTHS)
         .map(|m| input(m, &mut rng))
@@ -195,5 +208,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         MEMBERS * MONTHS,
         elapsed.as_secs_f64()
     );
+    // The inputs and the bills of one period at a time, at their peak.
+    if let (Some(peak), Some(before)) = (memory_kib("VmHWM:"), before) {
+        println!(
+            "peak resident memory {} MiB ({} MiB above the process at start)",
+            peak / 1024,
+            peak.saturating_sub(before) / 1024
+        );
+    }
     Ok(())
 }
