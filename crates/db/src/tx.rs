@@ -96,8 +96,8 @@ fn settings(scope: &TenantScope) -> (String, String, String, String) {
 
 /// A pool that cannot hand out a connection is a server condition the
 /// caller can retry, not an internal fault.
-fn unavailable(e: sea_orm::DbErr) -> ApiError {
-    tracing::warn!(error = %e, "cannot begin a transaction");
+pub(crate) fn unavailable(e: sea_orm::DbErr) -> ApiError {
+    tracing::warn!(error = %e, "cannot reach the database");
     ApiError::Unavailable("the database is not available; try again shortly".into())
 }
 

@@ -150,10 +150,7 @@ impl Database {
             .query_one_raw(version_query(self.backend(), name))
             .await
             .map_err(|e| match crate::cause(&e) {
-                crate::Cause::Bug => {
-                    tracing::warn!(error = %e, "cannot read a change version");
-                    ApiError::Unavailable("the database is not available; try again shortly".into())
-                }
+                crate::Cause::Bug => crate::tx::unavailable(e),
                 _ => db_err(e),
             })?;
         version_of(row)
@@ -213,5 +210,40 @@ impl Tx {
                 .map_err(db_err)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_answers_are_bounded_and_unusable_ones_go_first() {
+        let kept: Kept<&str, String> = Kept::new(2);
+        let current = |v: &i64| *v == 2;
+        kept.put("tranemo", 1, "T".into(), current);
+        kept.put("ulricehamn", 2, "U".into(), current);
+        assert_eq!(kept.get(&"tranemo", |v| *v == 1), Some("T".into()));
+        assert_eq!(kept.get(&"tranemo", current), None);
+        // Full: the entry of the old version goes, the current one stays.
+        kept.put("boras", 2, "B".into(), current);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept.get(&"ulricehamn", current), Some("U".into()));
+        // Full of usable entries: all go.
+        kept.put("svenljunga", 2, "S".into(), current);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept.get(&"svenljunga", current), Some("S".into()));
+    }
+
+    #[test]
+    fn a_shelf_hands_every_clone_the_same_cache() {
+        let shelf = Shelf::default();
+        let one: Arc<Kept<String, i64>> = shelf.get("callers", 8);
+        one.put("tranemo".into(), 1, 7, |_| true);
+        let again: Arc<Kept<String, i64>> = shelf.clone().get("callers", 8);
+        assert_eq!(again.get(&"tranemo".to_string(), |v| *v == 1), Some(7));
+        // Another type under the same name gets a cache of its own.
+        let other: Arc<Kept<String, String>> = shelf.get("callers", 8);
+        assert!(other.is_empty());
     }
 }

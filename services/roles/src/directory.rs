@@ -466,37 +466,6 @@ mod tests {
     }
 
     #[test]
-    fn kept_callers_are_bounded_and_unusable_ones_go_first() {
-        let caller = |t: &str| Caller {
-            scope: TenantScope::private(TenantId::parse(t).unwrap()),
-            assigned: true,
-        };
-        let key = |t: &str| (TenantId::parse(t).unwrap(), "p".to_owned(), d(2026, 1, 1));
-        let callers: Kept<CacheKey, Caller> = Kept::new(2);
-        callers.put(key("tranemo"), 1, caller("tranemo"), |v| *v == 2);
-        callers.put(key("ulricehamn"), 2, caller("ulricehamn"), |v| *v == 2);
-        assert_eq!(
-            callers.get(&key("tranemo"), |v| *v == 1),
-            Some(caller("tranemo"))
-        );
-        assert_eq!(callers.get(&key("tranemo"), |v| *v == 2), None);
-        // Full: the entry of the old version goes, the current one stays.
-        callers.put(key("boras"), 2, caller("boras"), |v| *v == 2);
-        assert_eq!(callers.len(), 2);
-        assert_eq!(
-            callers.get(&key("ulricehamn"), |v| *v == 2),
-            Some(caller("ulricehamn"))
-        );
-        // Full of usable entries: all go.
-        callers.put(key("svenljunga"), 2, caller("svenljunga"), |v| *v == 2);
-        assert_eq!(callers.len(), 1);
-        assert_eq!(
-            callers.get(&key("svenljunga"), |v| *v == 2),
-            Some(caller("svenljunga"))
-        );
-    }
-
-    #[test]
     fn peers_are_those_whose_membership_shared_a_day() {
         let ours = (d(2023, 1, 1), d(2024, 6, 30));
         assert!(overlaps((d(2020, 1, 1), None), ours));

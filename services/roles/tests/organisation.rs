@@ -1005,20 +1005,25 @@ async fn permissions_answer_with_reasons(db: TestDb) {
 }
 backend_test!(permissions_answer_with_reasons);
 
+/// A roles server over a pool of its own (so with caches of its own), as
+/// a second process on the same database would be.
+async fn instance(db: &TestDb) -> (TestServer, Client) {
+    let limits = samverkan_server::Limits {
+        rate_limit: samverkan_server::RateLimit::OFF,
+        ..Default::default()
+    };
+    let server = TestServer::start_with(db, &[Svc::Roles], limits).await;
+    let client = RolesServiceClient::new(server.channel().await);
+    (server, client)
+}
+
 /// Two instances on one database, each keeping the callers it resolved:
 /// an assignment ended through instance B is refused on instance A's very
 /// next call, although A resolved the same person a moment before. A
 /// directory that kept callers without checking the registry's change
 /// version would let the call through.
 async fn an_assignment_ended_on_one_instance_binds_the_other_at_once(db: TestDb) {
-    let limits = samverkan_server::Limits {
-        rate_limit: samverkan_server::RateLimit::OFF,
-        ..Default::default()
-    };
-    let a = TestServer::start_with(&db, &[Svc::Roles], limits.clone()).await;
-    let b = TestServer::start_with(&db, &[Svc::Roles], limits).await;
-    let mut on_a = RolesServiceClient::new(a.channel().await);
-    let mut on_b = RolesServiceClient::new(b.channel().await);
+    let ((a, mut on_a), (b, mut on_b)) = (instance(&db).await, instance(&db).await);
     let forums = |who: &str| {
         as_(
             who,
@@ -1138,14 +1143,7 @@ backend_test!(a_kept_caller_costs_one_statement_until_the_registry_changes);
 /// B is honoured by instance A's very next permission check, although A
 /// answered the same question a moment before.
 async fn a_role_assigned_on_one_instance_is_honoured_by_the_other_at_once(db: TestDb) {
-    let limits = samverkan_server::Limits {
-        rate_limit: samverkan_server::RateLimit::OFF,
-        ..Default::default()
-    };
-    let a = TestServer::start_with(&db, &[Svc::Roles], limits.clone()).await;
-    let b = TestServer::start_with(&db, &[Svc::Roles], limits).await;
-    let mut on_a = RolesServiceClient::new(a.channel().await);
-    let mut on_b = RolesServiceClient::new(b.channel().await);
+    let ((a, mut on_a), (b, mut on_b)) = (instance(&db).await, instance(&db).await);
     let may_rename_tranemo = || {
         as_(
             KARIN,
@@ -1243,14 +1241,7 @@ backend_test!(a_kept_permission_check_costs_three_statements_at_most);
 /// roles service before reading it), bound by the same change version: a
 /// mandate recorded through instance B is in instance A's very next answer.
 async fn a_mandate_recorded_on_one_instance_shows_on_the_other_at_once(db: TestDb) {
-    let limits = samverkan_server::Limits {
-        rate_limit: samverkan_server::RateLimit::OFF,
-        ..Default::default()
-    };
-    let a = TestServer::start_with(&db, &[Svc::Roles], limits.clone()).await;
-    let b = TestServer::start_with(&db, &[Svc::Roles], limits).await;
-    let mut on_a = RolesServiceClient::new(a.channel().await);
-    let mut on_b = RolesServiceClient::new(b.channel().await);
+    let ((a, mut on_a), (b, mut on_b)) = (instance(&db).await, instance(&db).await);
     let styr = forum_id(&mut on_a, "styrgruppen").await;
     let mandate = async |c: &mut Client| {
         c.get_forum(as_(LARS, pb::GetForumRequest { id: styr.clone() }))
